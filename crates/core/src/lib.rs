@@ -1,0 +1,16 @@
+//! velo-retry-core: the hot paths of velo-retry, in plain Rust with no knowledge of Node.
+//!
+//! - [`duration`]: duration text to milliseconds, with a bounded LRU cache.
+//! - [`backoff`]: fixed / exponential / linear delays with x2 and x1.5 fast paths, and jitter.
+//! - [`classify`]: librdkafka error codes and message text to an error category (Aho-Corasick).
+//! - [`metrics`]: atomic counters, lock-free event queues, a background aggregator, a histogram.
+//! - [`pool`]: a lock-free pool of equal-sized buffers.
+//!
+//! The binding (`crates/napi`) only converts; each module here has a TypeScript twin in `ts/`
+//! that passes the same conformance suite.
+
+pub mod backoff;
+pub mod classify;
+pub mod duration;
+pub mod metrics;
+pub mod pool;

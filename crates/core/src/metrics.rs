@@ -1,0 +1,613 @@
+//! Retry metrics: atomic counters, a latency histogram, and two lock-free ways in.
+//!
+//! - Rust callers use [`Metrics::record`]: counters are bumped at once with relaxed atomic adds
+//!   (each counter is independent; readers only need each total to be exact once the writer is
+//!   done, which the drain lock below orders), and the latency goes into a bounded crossbeam
+//!   `ArrayQueue` that a background aggregator thread drains into the histogram. A full queue is
+//!   drained by the recorder itself: nothing is dropped.
+//! - Another runtime (JS, via the binding) gets an [`EventRing`]: a single-producer ring of
+//!   two-word slots in memory Rust owns, that the producer writes with plain stores and one
+//!   release store of the slot's tag. The aggregator (or a snapshot) consumes a slot by loading
+//!   the tag with acquire ordering, reading the latency word, and releasing the slot by storing 0.
+//!   The producer therefore never calls into Rust per event, and several threads (one ring each)
+//!   record into the same totals.
+//!
+//! A snapshot drains everything first, under the same lock the aggregator drains under, so every
+//! event recorded before it (in happens-before terms) is in it.
+//!
+//! The histogram is log-linear over microseconds: values below 16 µs have a bucket each, then every
+//! power of two is split into 8 buckets (12.5 % wide) up to 2^44 µs (about 203 days). Quantiles
+//! report a bucket's exclusive upper bound, clamped to the exact maximum. The TS twin
+//! (`ts/metrics/js.ts`) uses the same buckets, so both report the same figures for the same events.
+
+use crate::classify::{Category, CATEGORY_COUNT};
+use crossbeam_queue::ArrayQueue;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::Duration;
+
+/// What happened, as one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum EventKind {
+    /// An operation succeeded after `attempts` attempts.
+    Success = 1,
+    /// An operation gave up after `attempts` attempts; its last error had `category`.
+    Failure = 2,
+    /// One attempt failed with `category` and will be retried.
+    Retry = 3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Event {
+    pub kind: EventKind,
+    pub category: Category,
+    pub attempts: u32,
+    /// With `Failure`: it gave up because the deadline passed.
+    pub timed_out: bool,
+    /// Whole-operation latency in milliseconds (`Success`, `Failure`); ignored for `Retry`.
+    pub latency_ms: f32,
+}
+
+/// Attempts above this do not fit a ring tag and are recorded through [`Metrics::record`].
+pub const MAX_RING_ATTEMPTS: u32 = (1 << 24) - 1;
+
+impl Event {
+    /// Tag word layout shared with the TS writer: bits 0-1 kind, bit 2 timed out, bits 4-7
+    /// category, bits 8-31 attempts. Never 0, since kind is never 0.
+    pub fn tag(&self) -> u32 {
+        (self.kind as u32) | (u32::from(self.timed_out) << 2) | ((self.category as u32) << 4) | (self.attempts.min(MAX_RING_ATTEMPTS) << 8)
+    }
+
+    pub fn from_words(tag: u32, latency_bits: u32) -> Option<Event> {
+        let kind = match tag & 3 {
+            1 => EventKind::Success,
+            2 => EventKind::Failure,
+            3 => EventKind::Retry,
+            _ => return None,
+        };
+        Some(Event {
+            kind,
+            timed_out: tag & 4 != 0,
+            category: Category::from_id(((tag >> 4) & 15) as u8)?,
+            attempts: tag >> 8,
+            latency_ms: f32::from_bits(latency_bits),
+        })
+    }
+}
+
+// ---------------------------------------------------------------- histogram
+
+const EXACT: u64 = 16;
+const SUB_BITS: u32 = 3; // 8 buckets per power of two
+const MAX_EXP: u32 = 44;
+pub const BUCKETS: usize = EXACT as usize + ((MAX_EXP - 4) << SUB_BITS) as usize;
+
+/// Microseconds from milliseconds: floor, saturating; NaN and negatives are 0.
+#[inline]
+pub fn micros(ms: f64) -> u64 {
+    let us = (ms * 1000.0).floor();
+    if us > 0.0 {
+        us.min(9_007_199_254_740_991.0) as u64
+    } else {
+        0
+    }
+}
+
+#[inline]
+pub fn bucket_of(us: u64) -> usize {
+    if us < EXACT {
+        return us as usize;
+    }
+    let exp = 63 - us.leading_zeros(); // >= 4
+    if exp >= MAX_EXP {
+        return BUCKETS - 1;
+    }
+    let sub = (us >> (exp - SUB_BITS)) & ((1 << SUB_BITS) - 1);
+    EXACT as usize + (((exp - 4) << SUB_BITS) as usize) + sub as usize
+}
+
+/// Exclusive upper bound of a bucket, in microseconds.
+pub fn bucket_upper(b: usize) -> u64 {
+    if b < EXACT as usize {
+        return b as u64 + 1;
+    }
+    let i = (b - EXACT as usize) as u64;
+    let exp = (i >> SUB_BITS) + 4;
+    let sub = i & ((1 << SUB_BITS) - 1);
+    ((1 << SUB_BITS) + sub + 1) << (exp - u64::from(SUB_BITS))
+}
+
+#[derive(Debug)]
+struct Histogram {
+    buckets: Box<[u64; BUCKETS]>,
+    count: u64,
+    sum_us: u64,
+    max_us: u64,
+}
+
+impl Histogram {
+    fn new() -> Self {
+        Histogram { buckets: Box::new([0; BUCKETS]), count: 0, sum_us: 0, max_us: 0 }
+    }
+
+    fn record(&mut self, ms: f64) {
+        let us = micros(ms);
+        self.buckets[bucket_of(us)] += 1;
+        self.count += 1;
+        self.sum_us = self.sum_us.saturating_add(us);
+        self.max_us = self.max_us.max(us);
+    }
+
+    /// The value at percentile `p` (integer percent), in microseconds.
+    fn quantile_us(&self, p: u64) -> u64 {
+        if self.count == 0 {
+            return 0;
+        }
+        let rank = ((self.count * p + 99) / 100).max(1);
+        let mut seen = 0;
+        for (b, &n) in self.buckets.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return bucket_upper(b).min(self.max_us);
+            }
+        }
+        self.max_us
+    }
+}
+
+// ---------------------------------------------------------------- rings
+
+/// A single-producer ring of `(tag, latency f32 bits)` slots; a slot is free when its tag is 0.
+#[derive(Debug)]
+pub struct EventRing {
+    words: Box<[AtomicU32]>,
+    /// The consumer's position; the lock also makes the consumer single.
+    tail: Mutex<usize>,
+}
+
+impl EventRing {
+    fn new(slots: usize) -> Self {
+        let slots = slots.next_power_of_two().max(2);
+        EventRing { words: (0..slots * 2).map(|_| AtomicU32::new(0)).collect(), tail: Mutex::new(0) }
+    }
+
+    pub fn slots(&self) -> usize {
+        self.words.len() / 2
+    }
+
+    /// The ring's memory, for the producer on the far side: `slots() * 8` bytes.
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.words.as_ptr() as *mut u8
+    }
+
+    pub fn byte_len(&self) -> usize {
+        self.words.len() * 4
+    }
+
+    /// Producer side, for tests and Rust producers: the same protocol the TS writer follows.
+    /// Returns false when the slot at `head` is still occupied (the ring is full).
+    pub fn push(&self, head: usize, event: &Event) -> bool {
+        let i = (head & (self.slots() - 1)) * 2;
+        // Acquire pairs with the consumer's release of the slot: its read of the latency word
+        // happened before we overwrite it.
+        if self.words[i].load(Ordering::Acquire) != 0 {
+            return false;
+        }
+        self.words[i + 1].store(event.latency_ms.to_bits(), Ordering::Relaxed);
+        // Release publishes the latency word together with the tag.
+        self.words[i].store(event.tag(), Ordering::Release);
+        true
+    }
+
+    fn drain(&self, mut apply: impl FnMut(Event)) {
+        let mut tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
+        let mask = self.slots() - 1;
+        loop {
+            let i = (*tail & mask) * 2;
+            // Acquire pairs with the producer's release store of the tag.
+            let tag = self.words[i].load(Ordering::Acquire);
+            if tag == 0 {
+                break;
+            }
+            let latency = self.words[i + 1].load(Ordering::Relaxed);
+            if let Some(e) = Event::from_words(tag, latency) {
+                apply(e);
+            }
+            // Release: our read of the slot happens before the producer reuses it.
+            self.words[i].store(0, Ordering::Release);
+            *tail += 1;
+        }
+    }
+}
+
+// ---------------------------------------------------------------- metrics
+
+#[derive(Debug, Default)]
+struct Counters {
+    attempts: AtomicU64,
+    successes: AtomicU64,
+    failures: AtomicU64,
+    timeouts: AtomicU64,
+    retries: AtomicU64,
+    categories: [AtomicU64; CATEGORY_COUNT],
+}
+
+impl Counters {
+    fn apply(&self, e: &Event) {
+        // Relaxed: each counter is a tally on its own; cross-counter consistency comes from the
+        // drain lock a snapshot takes, not from these orderings.
+        let add = |c: &AtomicU64, n: u64| {
+            c.fetch_add(n, Ordering::Relaxed);
+        };
+        match e.kind {
+            EventKind::Success => {
+                add(&self.attempts, u64::from(e.attempts));
+                add(&self.successes, 1);
+            }
+            EventKind::Failure => {
+                add(&self.attempts, u64::from(e.attempts));
+                add(&self.failures, 1);
+                add(&self.categories[e.category as usize], 1);
+                if e.timed_out {
+                    add(&self.timeouts, 1);
+                }
+            }
+            EventKind::Retry => {
+                add(&self.retries, 1);
+                add(&self.categories[e.category as usize], 1);
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    counters: Counters,
+    latencies: ArrayQueue<f32>,
+    /// Held while draining; guards the histogram and the ring list.
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    histogram: Histogram,
+    rings: Vec<Arc<EventRing>>,
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn drain_locked(&self, state: &mut State) {
+        while let Some(ms) = self.latencies.pop() {
+            state.histogram.record(f64::from(ms));
+        }
+        let State { histogram, rings } = state;
+        for ring in rings.iter() {
+            ring.drain(|e| {
+                self.counters.apply(&e);
+                if e.kind != EventKind::Retry {
+                    histogram.record(f64::from(e.latency_ms));
+                }
+            });
+        }
+        // A ring only this list still holds has lost its producer, and was just drained: drop it.
+        rings.retain(|r| Arc::strong_count(r) > 1);
+    }
+}
+
+/// Latency figures in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Latency {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    pub attempts: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub timeouts: u64,
+    pub retries: u64,
+    pub categories: [u64; CATEGORY_COUNT],
+    /// successes / attempts, percent; 0 with no attempts.
+    pub success_rate: f64,
+    /// timeouts / attempts, percent; 0 with no attempts.
+    pub timeout_rate: f64,
+    /// attempts / successes; 0 with no successes.
+    pub mean_attempts_per_success: f64,
+    pub latency: Latency,
+}
+
+/// Process-wide retry metrics. Cloning shares the same totals.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Queue bound for Rust-side latency events between aggregator passes.
+const QUEUE_CAPACITY: usize = 1 << 16;
+/// How often the aggregator drains when nothing wakes it.
+const AGGREGATE_EVERY: Duration = Duration::from_millis(20);
+
+fn registry() -> &'static Mutex<Vec<Weak<Inner>>> {
+    static REGISTRY: OnceLock<Mutex<Vec<Weak<Inner>>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+static AGGREGATOR_STARTED: AtomicBool = AtomicBool::new(false);
+
+/// One background thread for every `Metrics` in the process: it drains queues and rings so that
+/// neither grows while nobody asks for a snapshot. It holds only weak references.
+fn start_aggregator() {
+    if AGGREGATOR_STARTED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let spawned = std::thread::Builder::new().name("velo-retry-metrics".into()).spawn(|| loop {
+        std::thread::sleep(AGGREGATE_EVERY);
+        let live: Vec<Arc<Inner>> = {
+            let mut reg = registry().lock().unwrap_or_else(|e| e.into_inner());
+            reg.retain(|w| w.strong_count() > 0);
+            reg.iter().filter_map(Weak::upgrade).collect()
+        };
+        for inner in live {
+            let mut state = inner.lock();
+            inner.drain_locked(&mut state);
+        }
+    });
+    if spawned.is_err() {
+        // No thread: snapshots and full queues still drain synchronously, so nothing is lost.
+        AGGREGATOR_STARTED.store(false, Ordering::Release);
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let inner = Arc::new(Inner {
+            counters: Counters::default(),
+            latencies: ArrayQueue::new(QUEUE_CAPACITY),
+            state: Mutex::new(State { histogram: Histogram::new(), rings: Vec::new() }),
+        });
+        registry().lock().unwrap_or_else(|e| e.into_inner()).push(Arc::downgrade(&inner));
+        start_aggregator();
+        Metrics { inner }
+    }
+
+    /// Records from a Rust thread: counters now, latency through the queue.
+    pub fn record(&self, event: Event) {
+        self.inner.counters.apply(&event);
+        if event.kind == EventKind::Retry {
+            return;
+        }
+        let mut latency = event.latency_ms;
+        while let Err(back) = self.inner.latencies.push(latency) {
+            // Full: drain it ourselves rather than drop the value.
+            latency = back;
+            let mut state = self.inner.lock();
+            self.inner.drain_locked(&mut state);
+        }
+    }
+
+    /// A new ring for one producer thread on the far side of an FFI boundary. The caller keeps
+    /// the returned `Arc` alive for as long as the producer may write into it.
+    pub fn attach_ring(&self, slots: usize) -> Arc<EventRing> {
+        let ring = Arc::new(EventRing::new(slots));
+        self.inner.lock().rings.push(ring.clone());
+        ring
+    }
+
+    /// Drains every queue and ring now.
+    pub fn drain(&self) {
+        let mut state = self.inner.lock();
+        self.inner.drain_locked(&mut state);
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let mut state = self.inner.lock();
+        self.inner.drain_locked(&mut state);
+        let c = &self.inner.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let h = &state.histogram;
+        let attempts = get(&c.attempts);
+        let successes = get(&c.successes);
+        let timeouts = get(&c.timeouts);
+        let pct = |n: u64| if attempts == 0 { 0.0 } else { n as f64 * 100.0 / attempts as f64 };
+        Snapshot {
+            attempts,
+            successes,
+            failures: get(&c.failures),
+            timeouts,
+            retries: get(&c.retries),
+            categories: std::array::from_fn(|i| get(&c.categories[i])),
+            success_rate: pct(successes),
+            timeout_rate: pct(timeouts),
+            mean_attempts_per_success: if successes == 0 { 0.0 } else { attempts as f64 / successes as f64 },
+            latency: Latency {
+                count: h.count,
+                mean: if h.count == 0 { 0.0 } else { h.sum_us as f64 / h.count as f64 / 1000.0 },
+                p50: h.quantile_us(50) as f64 / 1000.0,
+                p90: h.quantile_us(90) as f64 / 1000.0,
+                p99: h.quantile_us(99) as f64 / 1000.0,
+                max: h.max_us as f64 / 1000.0,
+            },
+        }
+    }
+
+    /// Zeroes every total (rings stay attached).
+    pub fn reset(&self) {
+        let mut state = self.inner.lock();
+        self.inner.drain_locked(&mut state);
+        let c = &self.inner.counters;
+        for a in [&c.attempts, &c.successes, &c.failures, &c.timeouts, &c.retries].into_iter().chain(c.categories.iter()) {
+            a.store(0, Ordering::Relaxed);
+        }
+        state.histogram = Histogram::new();
+    }
+}
+
+/// Formats a number as JavaScript's `String(number)` does for the values metrics produce
+/// (integers, and fractions of moderate size), so both twins print the same exposition.
+pub fn js_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e21 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+impl Snapshot {
+    /// Prometheus text exposition (format 0.0.4). `prefix` must be a valid metric name prefix.
+    pub fn to_prometheus(&self, prefix: &str) -> String {
+        let mut out = String::with_capacity(2048);
+        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, f64)]| {
+            let _ = writeln!(out, "# HELP {prefix}_{name} {help}");
+            let _ = writeln!(out, "# TYPE {prefix}_{name} {kind}");
+            for (suffix, v) in samples {
+                let _ = writeln!(out, "{prefix}_{name}{suffix} {}", js_number(*v));
+            }
+        };
+        let one = |v: u64| vec![(String::new(), v as f64)];
+        metric("attempts_total", "counter", "Attempts made, successful or not.", &one(self.attempts));
+        metric("successes_total", "counter", "Operations that succeeded.", &one(self.successes));
+        metric("failures_total", "counter", "Operations that gave up.", &one(self.failures));
+        metric("timeouts_total", "counter", "Operations that gave up at their deadline.", &one(self.timeouts));
+        metric("retries_total", "counter", "Failed attempts that were retried.", &one(self.retries));
+        let cats: Vec<(String, f64)> = Category::ALL
+            .iter()
+            .map(|c| (format!("{{category=\"{}\"}}", c.name()), self.categories[*c as usize] as f64))
+            .collect();
+        metric("errors_total", "counter", "Errors by category, retried or final.", &cats);
+        let l = &self.latency;
+        let q = vec![
+            ("{quantile=\"0.5\"}".to_string(), l.p50 / 1000.0),
+            ("{quantile=\"0.9\"}".to_string(), l.p90 / 1000.0),
+            ("{quantile=\"0.99\"}".to_string(), l.p99 / 1000.0),
+            ("_sum".to_string(), l.mean * l.count as f64 / 1000.0),
+            ("_count".to_string(), l.count as f64),
+        ];
+        metric("latency_seconds", "summary", "Whole-operation latency, retries and waits included.", &q);
+        metric("success_rate_percent", "gauge", "Successes per attempt, percent.", &[(String::new(), self.success_rate)]);
+        metric("timeout_rate_percent", "gauge", "Timeouts per attempt, percent.", &[(String::new(), self.timeout_rate)]);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(kind: EventKind, category: Category, attempts: u32, latency_ms: f32) -> Event {
+        Event { kind, category, attempts, timed_out: false, latency_ms }
+    }
+
+    #[test]
+    fn buckets_are_monotonic_and_cover_their_values() {
+        let mut prev = 0;
+        for b in 0..BUCKETS - 1 {
+            let hi = bucket_upper(b);
+            assert!(hi > prev);
+            assert_eq!(bucket_of(hi - 1), b, "bucket {b}");
+            assert_eq!(bucket_of(hi), b + 1, "bucket {b}");
+            prev = hi;
+        }
+        assert_eq!(bucket_of(u64::MAX), BUCKETS - 1);
+        assert_eq!(micros(f64::NAN), 0);
+        assert_eq!(micros(-5.0), 0);
+        assert_eq!(micros(1.5), 1500);
+    }
+
+    #[test]
+    fn snapshot_figures() {
+        let m = Metrics::new();
+        m.record(ev(EventKind::Retry, Category::Network, 0, 0.0));
+        m.record(ev(EventKind::Retry, Category::Network, 0, 0.0));
+        m.record(ev(EventKind::Success, Category::Unknown, 3, 10.0));
+        m.record(ev(EventKind::Success, Category::Unknown, 1, 20.0));
+        m.record(Event { timed_out: true, ..ev(EventKind::Failure, Category::Timeout, 4, 40.0) });
+        let s = m.snapshot();
+        assert_eq!((s.attempts, s.successes, s.failures, s.timeouts, s.retries), (8, 2, 1, 1, 2));
+        assert_eq!(s.categories[Category::Network as usize], 2);
+        assert_eq!(s.categories[Category::Timeout as usize], 1);
+        assert_eq!(s.success_rate, 25.0);
+        assert_eq!(s.timeout_rate, 12.5);
+        assert_eq!(s.mean_attempts_per_success, 4.0);
+        assert_eq!(s.latency.count, 3);
+        assert!((s.latency.mean - 70.0 / 3.0).abs() < 1e-9);
+        assert_eq!(s.latency.max, 40.0);
+        assert!(s.latency.p50 >= 20.0 && s.latency.p50 <= 20.0 * 1.125, "{}", s.latency.p50);
+        assert_eq!(s.latency.p99, 40.0);
+        let text = s.to_prometheus("velo_retry");
+        assert!(text.contains("velo_retry_attempts_total 8\n"));
+        assert!(text.contains("velo_retry_errors_total{category=\"Network\"} 2\n"));
+        assert!(text.contains("velo_retry_latency_seconds_count 3\n"));
+        assert!(text.contains("velo_retry_success_rate_percent 25\n"));
+        m.reset();
+        assert_eq!(m.snapshot(), Snapshot::default());
+    }
+
+    #[test]
+    fn empty_snapshot_has_zero_rates() {
+        let s = Metrics::new().snapshot();
+        assert_eq!((s.success_rate, s.timeout_rate, s.mean_attempts_per_success), (0.0, 0.0, 0.0));
+        assert_eq!(s.latency, Latency::default());
+    }
+
+    #[test]
+    fn threads_recording_concurrently_give_exact_totals() {
+        let m = Metrics::new();
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let m = m.clone();
+                std::thread::spawn(move || {
+                    let ring = m.attach_ring(64);
+                    let mut head = 0;
+                    for i in 0..50_000u32 {
+                        let e = if i % 2 == 0 {
+                            ev(EventKind::Success, Category::Unknown, 1, (i % 100) as f32)
+                        } else {
+                            ev(EventKind::Retry, Category::from_id((t % 8) as u8 + 1).unwrap(), 0, 0.0)
+                        };
+                        if t % 2 == 0 {
+                            m.record(e); // through counters + queue
+                        } else {
+                            while !ring.push(head, &e) {
+                                std::thread::yield_now(); // full: the aggregator frees slots
+                            }
+                            head += 1;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let s = m.snapshot();
+        assert_eq!(s.successes, 100_000);
+        assert_eq!(s.attempts, 100_000);
+        assert_eq!(s.retries, 100_000);
+        assert_eq!(s.latency.count, 100_000);
+        assert_eq!(s.categories.iter().sum::<u64>(), 100_000);
+    }
+
+    #[test]
+    fn ring_tags_round_trip() {
+        let e = Event { kind: EventKind::Failure, category: Category::QueueFull, attempts: 12345, timed_out: true, latency_ms: 1.25 };
+        assert_eq!(Event::from_words(e.tag(), e.latency_ms.to_bits()), Some(e));
+        assert_eq!(Event::from_words(0, 0), None);
+    }
+}
