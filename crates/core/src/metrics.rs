@@ -264,6 +264,7 @@ impl Counters {
 
 #[derive(Debug)]
 struct Inner {
+    id: u64,
     counters: Counters,
     latencies: ArrayQueue<f32>,
     /// Held while draining; guards the histogram and the ring list.
@@ -350,6 +351,7 @@ fn registry() -> &'static Mutex<Vec<Weak<Inner>>> {
 }
 
 static AGGREGATOR_STARTED: AtomicBool = AtomicBool::new(false);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One background thread for every `Metrics` in the process: it drains queues and rings so that
 /// neither grows while nobody asks for a snapshot. It holds only weak references.
@@ -378,6 +380,7 @@ fn start_aggregator() {
 impl Metrics {
     pub fn new() -> Self {
         let inner = Arc::new(Inner {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             counters: Counters::default(),
             latencies: ArrayQueue::new(QUEUE_CAPACITY),
             state: Mutex::new(State { histogram: Histogram::new(), rings: Vec::new() }),
@@ -385,6 +388,18 @@ impl Metrics {
         registry().lock().unwrap_or_else(|e| e.into_inner()).push(Arc::downgrade(&inner));
         start_aggregator();
         Metrics { inner }
+    }
+
+    /// A process-wide id: another thread (a worker with its own JS runtime) finds these same
+    /// totals with [`Metrics::find`].
+    pub fn id(&self) -> u64 {
+        self.inner.id
+    }
+
+    /// The live metrics with this id, if any.
+    pub fn find(id: u64) -> Option<Metrics> {
+        let reg = registry().lock().unwrap_or_else(|e| e.into_inner());
+        reg.iter().filter_map(Weak::upgrade).find(|i| i.id == id).map(|inner| Metrics { inner })
     }
 
     /// Records from a Rust thread: counters now, latency through the queue.
@@ -602,6 +617,17 @@ mod tests {
         assert_eq!(s.retries, 100_000);
         assert_eq!(s.latency.count, 100_000);
         assert_eq!(s.categories.iter().sum::<u64>(), 100_000);
+    }
+
+    #[test]
+    fn find_by_id_shares_totals() {
+        let m = Metrics::new();
+        let other = Metrics::find(m.id()).expect("registered");
+        other.record(ev(EventKind::Success, Category::Unknown, 2, 1.0));
+        assert_eq!(m.snapshot().attempts, 2);
+        let id = m.id();
+        drop((m, other));
+        assert!(Metrics::find(id).is_none());
     }
 
     #[test]

@@ -1,1 +1,220 @@
+//! N-API binding of velo-retry-core. Conversions only: every decision lives in the core crate,
+//! every validation message in the TS façade (`ts/`), which checks arguments before calling here.
+//!
+//! Nothing here panics on any input the façade can pass: parse failures come back as negative
+//! codes (cheaper than a thrown error crossing N-API), other failures as `napi::Error`s whose
+//! message starts with a stable code the façade maps to a `TypeError` / `RangeError`.
 
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use std::sync::{Arc, OnceLock};
+use velo_retry_core::backoff::{apply_jitter, Jitter, Strategy};
+use velo_retry_core::classify::{self, Category};
+use velo_retry_core::duration::{DurationError, DurationParser, DEFAULT_CACHE_CAPACITY};
+use velo_retry_core::metrics::{Event, EventKind, Metrics};
+
+// ------------------------------------------------------------------ duration
+
+fn parser() -> &'static DurationParser {
+    static P: OnceLock<DurationParser> = OnceLock::new();
+    P.get_or_init(|| DurationParser::new(DEFAULT_CACHE_CAPACITY))
+}
+
+/// Milliseconds, or -1 (empty), -2 (not the grammar), -3 (out of range).
+#[napi]
+pub fn parse_duration(text: String) -> f64 {
+    match parser().parse(&text) {
+        Ok(ms) => ms,
+        Err(DurationError::Empty) => -1.0,
+        Err(DurationError::Invalid) => -2.0,
+        Err(DurationError::OutOfRange) => -3.0,
+    }
+}
+
+/// [hits, misses, size, capacity]
+#[napi]
+pub fn duration_cache_stats() -> Vec<f64> {
+    let s = parser().stats();
+    vec![s.hits as f64, s.misses as f64, s.size as f64, s.capacity as f64]
+}
+
+#[napi]
+pub fn duration_cache_reset(capacity: u32) {
+    parser().reset(capacity as usize);
+}
+
+#[napi]
+pub fn duration_is_cached(text: String) -> bool {
+    parser().is_cached(&text)
+}
+
+// ------------------------------------------------------------------ backoff
+
+/// kind: 0 fixed(a), 1 exponential(a initial, b max, c multiplier), 2 linear(a initial, b increment, c max).
+/// The façade validated the parameters; the variants are built directly so no check runs twice.
+fn strategy(kind: u32, a: f64, b: f64, c: f64) -> Strategy {
+    match kind {
+        1 => Strategy::Exponential { initial: a, max: b, multiplier: c },
+        2 => Strategy::Linear { initial: a, increment: b, max: c },
+        _ => Strategy::Fixed { interval: a },
+    }
+}
+
+#[napi]
+pub fn calculate_delay(kind: u32, a: f64, b: f64, c: f64, attempt: u32) -> f64 {
+    strategy(kind, a, b, c).delay(attempt)
+}
+
+/// The general formula alone (no fast paths): what the conformance suite compares against.
+#[napi]
+pub fn calculate_delay_general(kind: u32, a: f64, b: f64, c: f64, attempt: u32) -> f64 {
+    strategy(kind, a, b, c).delay_general(attempt)
+}
+
+/// A whole schedule in one call: delays for attempts `0..count`.
+#[napi]
+pub fn delay_schedule(kind: u32, a: f64, b: f64, c: f64, count: u32) -> Float64Array {
+    let s = strategy(kind, a, b, c);
+    Float64Array::new((0..count).map(|i| s.delay(i)).collect())
+}
+
+/// jitter: 0 none, 1 full, 2 equal, 3 decorrelated.
+#[napi]
+#[allow(clippy::too_many_arguments)]
+pub fn jittered_delay(jitter: u32, delay: f64, random: f64, previous: f64, kind: u32, a: f64, b: f64, c: f64) -> f64 {
+    let j = match jitter {
+        1 => Jitter::Full,
+        2 => Jitter::Equal,
+        3 => Jitter::Decorrelated,
+        _ => Jitter::None,
+    };
+    apply_jitter(j, delay, random, previous, &strategy(kind, a, b, c))
+}
+
+// ------------------------------------------------------------------ classify
+
+/// Category id for a librdkafka code, or -1 when the code says nothing.
+#[napi]
+pub fn classify_code(code: i32) -> i32 {
+    classify::classify_code(code).map_or(-1, |c| c as i32)
+}
+
+#[napi]
+pub fn classify_text(text: String) -> u32 {
+    classify::classify_text(text.as_bytes()) as u32
+}
+
+/// One category id per `separator`-separated message: one boundary crossing for a whole batch.
+#[napi]
+pub fn classify_joined(joined: String, separator: u32) -> Uint8Array {
+    let mut out = Vec::new();
+    classify::classify_joined(joined.as_bytes(), separator as u8, &mut out);
+    Uint8Array::new(out)
+}
+
+// ------------------------------------------------------------------ metrics
+
+#[napi]
+pub struct NativeMetrics {
+    inner: Metrics,
+}
+
+#[napi]
+impl NativeMetrics {
+    /// New totals, or (with `id`) the live totals another thread created.
+    #[napi(constructor)]
+    pub fn new(id: Option<f64>) -> Result<Self> {
+        match id {
+            None => Ok(NativeMetrics { inner: Metrics::new() }),
+            Some(id) => Metrics::find(id as u64)
+                .map(|inner| NativeMetrics { inner })
+                .ok_or_else(|| Error::new(Status::InvalidArg, format!("ERR_METRICS_NOT_FOUND: no live metrics with id {id}"))),
+        }
+    }
+
+    #[napi(getter)]
+    pub fn id(&self) -> f64 {
+        self.inner.id() as f64
+    }
+
+    /// A ring for this thread to write events into, as an ArrayBuffer over Rust-owned memory.
+    /// The buffer keeps the ring alive; when it is collected the ring is drained and dropped.
+    #[napi]
+    pub fn attach_ring<'env>(&self, env: &'env Env, slots: u32) -> Result<ArrayBuffer<'env>> {
+        let ring = self.inner.attach_ring(slots as usize);
+        let (ptr, len) = (ring.as_ptr(), ring.byte_len());
+        // SAFETY: `ptr` points at `len` bytes owned by `ring`'s allocation, which the finalize hint
+        // (an `Arc` clone) keeps alive until the ArrayBuffer is collected; the memory is a slice
+        // of `AtomicU32`, so concurrent access from this JS thread and the aggregator is defined.
+        unsafe { ArrayBuffer::from_external(env, ptr, len, ring, |_, ring: Arc<_>| drop(ring)) }
+    }
+
+    /// The slow path for events a ring tag cannot hold (attempts >= 2^24).
+    #[napi]
+    pub fn record(&self, kind: u32, category: u32, attempts: u32, timed_out: bool, latency_ms: f64) {
+        let kind = match kind {
+            1 => EventKind::Success,
+            2 => EventKind::Failure,
+            _ => EventKind::Retry,
+        };
+        let category = Category::from_id(category as u8).unwrap_or(Category::Unknown);
+        self.inner.record(Event { kind, category, attempts, timed_out, latency_ms: latency_ms as f32 });
+    }
+
+    #[napi]
+    pub fn drain(&self) {
+        self.inner.drain();
+    }
+
+    /// Flat figures: attempts, successes, failures, timeouts, retries, successRate, timeoutRate,
+    /// meanAttemptsPerSuccess, latency count, mean, p50, p90, p99, max, then one count per category.
+    #[napi]
+    pub fn snapshot(&self) -> Float64Array {
+        let s = self.inner.snapshot();
+        let l = s.latency;
+        let mut v = vec![
+            s.attempts as f64,
+            s.successes as f64,
+            s.failures as f64,
+            s.timeouts as f64,
+            s.retries as f64,
+            s.success_rate,
+            s.timeout_rate,
+            s.mean_attempts_per_success,
+            l.count as f64,
+            l.mean,
+            l.p50,
+            l.p90,
+            l.p99,
+            l.max,
+        ];
+        v.extend(s.categories.iter().map(|&c| c as f64));
+        Float64Array::new(v)
+    }
+
+    #[napi]
+    pub fn to_prometheus(&self, prefix: String) -> String {
+        self.inner.snapshot().to_prometheus(&prefix)
+    }
+
+    #[napi]
+    pub fn reset(&self) {
+        self.inner.reset();
+    }
+}
+
+// ------------------------------------------------------------------ pool
+
+/// One off-heap slab of `size` bytes for the buffer pool: the GC never scans or moves it. The
+/// façade cuts it into equal Buffers once and recycles them without crossing N-API again.
+#[napi]
+pub fn allocate_slab<'env>(env: &'env Env, size: f64) -> Result<ArrayBuffer<'env>> {
+    if !(size >= 1.0 && size <= velo_retry_core::pool::MAX_POOL_BYTES as f64) {
+        return Err(Error::new(Status::InvalidArg, format!("ERR_POOL_SIZE: slab of {size} bytes")));
+    }
+    let mut slab = vec![0u8; size as usize].into_boxed_slice();
+    let (ptr, len) = (slab.as_mut_ptr(), slab.len());
+    // SAFETY: the boxed slice is moved into the finalize hint, so `ptr..ptr+len` stays valid and
+    // unaliased by Rust until the ArrayBuffer is collected and the hint dropped.
+    unsafe { ArrayBuffer::from_external(env, ptr, len, slab, |_, slab| drop(slab)) }
+}

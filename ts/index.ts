@@ -1,0 +1,37 @@
+// velo-retry: Kafka-aware retries for Node.js. The whole public API, on one screen.
+import { nativeStatus } from './native/load';
+
+/** The retry engine. */
+export { retry, RetryError, defaultShouldRetry } from './retry';
+export type { RetryOptions, AttemptContext, RetryContext } from './retry';
+
+/** Delay schedules. */
+export { calculateDelay, DEFAULTS } from './backoff';
+export type { RetryStrategy, JitterMode, Duration } from './backoff';
+
+/** Duration text. */
+export { parseDuration, formatDuration, durationCache } from './duration';
+export type { CacheStats } from './duration';
+
+/** Velostream configuration: properties, env vars, defaults. */
+export { RetryPolicy } from './policy';
+export type { Properties, ResolvedPolicy, TopicDefaults } from './policy';
+
+/** Error classification. */
+export { categorizeError, categorizeErrors, categorizeMessages, isRetriable, ErrorCategory } from './classify';
+
+/** Metrics and the buffer pool. */
+export { RetryMetrics } from './metrics';
+export type { RetryMetricsOptions, MetricsSnapshot, LatencySummary } from './metrics';
+export { BufferPool } from './pool';
+export type { BufferPoolOptions, BufferPoolStats } from './pool';
+
+/** Which twin serves the hot paths: 'native' (the Rust binding loaded) or 'js'. */
+export const implementation: 'native' | 'js' = nativeStatus.binding ? 'native' : 'js';
+
+/** Where the binding came from, or why it did not load, and every path tried. */
+export const nativeInfo: Readonly<{ loadedFrom: string | null; reason: string | null; tried: readonly string[] }> = Object.freeze({
+  loadedFrom: nativeStatus.loadedFrom,
+  reason: nativeStatus.reason,
+  tried: Object.freeze([...nativeStatus.tried]),
+});

@@ -1,0 +1,108 @@
+// RetryMetrics: the public face of the metrics hot path.
+import { CATEGORY_ID, type ErrorCategory } from '../classify/categories';
+import { native } from '../native/load';
+import { checkBoolean, checkNumber, checkObject, rangeError, typeError } from '../validate';
+import { JsMetrics } from './js';
+import { NativeRingMetrics } from './native';
+import type { MetricsSnapshot, MetricsTwin } from './twin';
+
+export type { MetricsSnapshot, LatencySummary } from './twin';
+
+export interface RetryMetricsOptions {
+  /** Metric name prefix in the Prometheus text; default "velo_retry". */
+  prefix?: string;
+  /**
+   * 'native' (default when the binding loads): process-wide totals in Rust, recorded through a
+   * shared-memory ring, visible to every worker thread that attaches. 'js': totals in this thread.
+   */
+  implementation?: 'native' | 'js';
+}
+
+const PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+function categoryId(category: unknown): number {
+  const id = typeof category === 'string' ? CATEGORY_ID[category as ErrorCategory] : undefined;
+  if (id === undefined) {
+    throw (typeof category === 'string' ? rangeError : typeError)('category', `one of ${Object.keys(CATEGORY_ID).join(', ')}`, category);
+  }
+  return id;
+}
+
+/**
+ * Counts attempts, outcomes and error categories, and times whole operations. Pass one to
+ * `retry({ metrics })` (and the Kafka and compat layers); read it with `snapshot()` or `toPrometheus()`.
+ */
+export class RetryMetrics {
+  readonly prefix: string;
+  /** Which twin records: 'native' or 'js'. */
+  readonly implementation: 'native' | 'js';
+  private readonly twin: MetricsTwin;
+
+  constructor(options: RetryMetricsOptions = {}, shareId?: number) {
+    checkObject('options', options);
+    const prefix = options.prefix ?? 'velo_retry';
+    if (typeof prefix !== 'string') throw typeError('options.prefix', 'a string', prefix);
+    if (!PREFIX.test(prefix)) throw rangeError('options.prefix', 'a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
+    const impl = options.implementation ?? (native ? 'native' : 'js');
+    if (impl !== 'native' && impl !== 'js') throw rangeError('options.implementation', '"native" or "js"', impl);
+    if (impl === 'native' && !native) {
+      throw Object.assign(new Error('velo-retry: implementation "native" was asked for, but the native binding is not loaded'), { code: 'ERR_NATIVE_UNAVAILABLE' });
+    }
+    this.prefix = prefix;
+    this.implementation = impl;
+    this.twin = impl === 'native' ? new NativeRingMetrics(shareId) : new JsMetrics();
+  }
+
+  /**
+   * Joins metrics created in another thread, by the `shareId` that thread passed over (for example
+   * in `workerData`): both then add to, and read, the same process-wide totals.
+   */
+  static attach(shareId: number, options: Omit<RetryMetricsOptions, 'implementation'> = {}): RetryMetrics {
+    checkNumber('shareId', shareId, 1, Number.MAX_SAFE_INTEGER, true);
+    return new RetryMetrics({ ...options, implementation: 'native' }, shareId);
+  }
+
+  /** The id `RetryMetrics.attach` takes in another thread; null for the 'js' implementation. */
+  get shareId(): number | null {
+    return this.twin.shareId;
+  }
+
+  /** An operation succeeded after `attempts` attempts (>= 1), taking `latencyMs` in all. */
+  recordSuccess(attempts: number, latencyMs: number): void {
+    checkNumber('attempts', attempts, 1, 0xffff_ffff, true);
+    checkNumber('latencyMs', latencyMs, 0);
+    this.twin.success(attempts, latencyMs);
+  }
+
+  /** An operation gave up after `attempts` attempts; `category` is its last error's. */
+  recordFailure(category: ErrorCategory, attempts: number, latencyMs: number, timedOut = false): void {
+    const id = categoryId(category);
+    checkNumber('attempts', attempts, 0, 0xffff_ffff, true);
+    checkNumber('latencyMs', latencyMs, 0);
+    checkBoolean('timedOut', timedOut);
+    this.twin.failure(id, attempts, latencyMs, timedOut);
+  }
+
+  /** One attempt failed with `category` and will be retried. */
+  recordRetry(category: ErrorCategory): void {
+    this.twin.retry(categoryId(category));
+  }
+
+  /** @internal The engine's entry: arguments already valid. */
+  _sink(): MetricsTwin {
+    return this.twin;
+  }
+
+  snapshot(): MetricsSnapshot {
+    return this.twin.snapshot();
+  }
+
+  /** Prometheus text exposition format 0.0.4. */
+  toPrometheus(): string {
+    return this.twin.prometheus(this.prefix);
+  }
+
+  reset(): void {
+    this.twin.reset();
+  }
+}
