@@ -27,7 +27,7 @@ const BY_PRIORITY: [number, string[]][] = [
   [QUEUE, ['queue full', 'queue is full']],
   [THROTTLE, ['throttl', 'quota']],
   [TIME, ['timed out', 'timeout', 'etimedout']],
-  [NET, ['network', 'connect', 'broker', 'transport', 'resolve', 'socket', 'econnre', 'ehostunreach', 'enotfound', 'epipe', 'leader not available', 'not leader', 'not enough replicas']],
+  [NET, ['network', 'connect', 'broker', 'transport', 'resolve', 'resolution', 'socket', 'econnre', 'ehostunreach', 'enotfound', 'epipe', 'leader not available', 'not leader', 'not enough replicas']],
 ];
 
 export const PATTERNS: readonly (readonly [string, number])[] = BY_PRIORITY.flatMap(([cat, ps]) => ps.map((p) => [p, cat] as const));

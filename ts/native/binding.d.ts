@@ -39,6 +39,12 @@ export declare function classifyCode(code: number): number
 /** One category id per `separator`-separated message: one boundary crossing for a whole batch. */
 export declare function classifyJoined(joined: string, separator: number): Uint8Array
 
+/**
+ * The text pattern table as "pattern<TAB>category id" lines, so the conformance suite can check
+ * that the TS twin matches the very same patterns.
+ */
+export declare function classifyPatterns(): Array<string>
+
 export declare function classifyText(text: string): number
 
 /** A whole schedule in one call: delays for attempts `0..count`. */

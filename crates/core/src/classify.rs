@@ -146,6 +146,7 @@ pub const PATTERNS: &[(&str, Category)] = &[
     ("broker", Category::Network),
     ("transport", Category::Network),
     ("resolve", Category::Network),
+    ("resolution", Category::Network),
     ("socket", Category::Network),
     ("econnre", Category::Network),
     ("ehostunreach", Category::Network),

@@ -104,6 +104,13 @@ pub fn classify_text(text: String) -> u32 {
     classify::classify_text(text.as_bytes()) as u32
 }
 
+/// The text pattern table as "pattern<TAB>category id" lines, so the conformance suite can check
+/// that the TS twin matches the very same patterns.
+#[napi]
+pub fn classify_patterns() -> Vec<String> {
+    classify::PATTERNS.iter().map(|(p, c)| format!("{p}\t{}", *c as u8)).collect()
+}
+
 /// One category id per `separator`-separated message: one boundary crossing for a whole batch.
 #[napi]
 pub fn classify_joined(joined: String, separator: u32) -> Uint8Array {
