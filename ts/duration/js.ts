@@ -1,5 +1,5 @@
-// TS twin of crates/core/src/duration.rs: the same grammar, the same arithmetic (exact mantissa
-// times unit, one rounding division), the same interned table and the same bounded LRU, so both
+// TS twin of crates/core/src/duration.rs: the same grammar, the same arithmetic (exact mantissa,
+// the unit as f * 10^z folded into one multiplier or divisor), the same interned table and the same bounded LRU, so both
 // twins agree bit for bit and pass one conformance suite.
 import type { DurationTwin, CacheStats } from './twin';
 import { DurationErrorCode } from './twin';
@@ -7,15 +7,16 @@ import { DurationErrorCode } from './twin';
 const MAX_MS = Number.MAX_SAFE_INTEGER;
 const MAX_CACHED_LEN = 64;
 
-const UNITS = new Map<string, number>();
-for (const [names, ms] of [
-  [['', 's', 'sec', 'secs', 'second', 'seconds'], 1_000],
-  [['ms', 'millis', 'milliseconds'], 1],
-  [['m', 'min', 'mins', 'minute', 'minutes'], 60_000],
-  [['h', 'hr', 'hrs', 'hour', 'hours'], 3_600_000],
-  [['d', 'day', 'days'], 86_400_000],
+/** Unit -> [f, z] with the unit in ms = f * 10^z. */
+const UNITS = new Map<string, readonly [number, number]>();
+for (const [names, fz] of [
+  [['', 's', 'sec', 'secs', 'second', 'seconds'], [1, 3]],
+  [['ms', 'millis', 'milliseconds'], [1, 0]],
+  [['m', 'min', 'mins', 'minute', 'minutes'], [6, 4]],
+  [['h', 'hr', 'hrs', 'hour', 'hours'], [36, 5]],
+  [['d', 'day', 'days'], [864, 5]],
 ] as const) {
-  for (const n of names) UNITS.set(n, ms);
+  for (const n of names) UNITS.set(n, fz);
 }
 
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
@@ -59,14 +60,17 @@ export function parseUncached(text: string): number {
   while (i < end && isSpace(text.charCodeAt(i))) i++;
   const unitText = text.slice(i, end);
   if (unitText.length > 12) return DurationErrorCode.Invalid;
-  const factor = UNITS.get(asciiLower(unitText));
-  if (factor === undefined) return DurationErrorCode.Invalid;
+  const unit = UNITS.get(asciiLower(unitText));
+  if (unit === undefined) return DurationErrorCode.Invalid;
+  const [f, z] = unit;
 
   let ms: number;
-  if (significant <= 15 && fractionDigits < POW10.length) {
-    ms = (mantissa * factor) / POW10[fractionDigits]!;
+  if (significant <= 15 && fractionDigits <= z) {
+    ms = mantissa * (f * POW10[z - fractionDigits]!);
+  } else if (significant <= 15 && fractionDigits - z < POW10.length) {
+    ms = (mantissa * f) / POW10[fractionDigits - z]!;
   } else {
-    ms = Number(text.slice(start, numberEnd)) * factor;
+    ms = Number(text.slice(start, numberEnd)) * (f * POW10[z]!);
   }
   if (!(ms <= MAX_MS)) return DurationErrorCode.OutOfRange;
   return ms;

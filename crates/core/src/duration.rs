@@ -5,11 +5,13 @@
 //! seconds. Units: ms|millis|milliseconds, s|sec|secs|second|seconds, m|min|mins|minute|minutes,
 //! h|hr|hrs|hour|hours, d|day|days.
 //!
-//! The value is computed as `mantissa * unit / 10^fraction_digits` whenever the mantissa has at most
-//! 15 significant digits: every step is exact but the final division, which IEEE rounds once, so
-//! "1.005s" is exactly 1005 and not 1004.9999999999999. The TS twin (`ts/duration/js.ts`) follows the
-//! same steps, which is why both agree bit for bit. Longer mantissas fall back to a correctly
-//! rounded float parse times the unit.
+//! The value is computed from the digits as an exact integer mantissa (at most 15 significant
+//! digits) and the unit written as `f * 10^z` (seconds: 1 * 10^3, hours: 36 * 10^5). With `k`
+//! fraction digits: `mantissa * (f * 10^(z-k))` when `k <= z`, an exact multiplier and one rounding,
+//! so "1.005s" is exactly 1005 and "86204220178.889s" exactly 86204220178889; otherwise
+//! `mantissa * f / 10^(k-z)`, exact but for the division unless the product passes 2^53. The TS
+//! twin (`ts/duration/js.ts`) takes the same steps, so both agree bit for bit. Longer mantissas
+//! fall back to a correctly rounded float parse times the unit.
 //!
 //! Results above 2^53 - 1 ms are errors (upstream panicked on "1e23" seconds), and so is anything
 //! that is not the grammar: nothing here panics.
@@ -57,14 +59,14 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
 }
 
-/// Unit suffix -> milliseconds. `unit` is already lower-cased.
-fn unit_ms(unit: &[u8]) -> Option<f64> {
+/// Unit suffix -> milliseconds as `(f, z)` with the unit = `f * 10^z`. `unit` is already lower-cased.
+fn unit_ms(unit: &[u8]) -> Option<(f64, usize)> {
     Some(match unit {
-        b"" | b"s" | b"sec" | b"secs" | b"second" | b"seconds" => 1_000.0,
-        b"ms" | b"millis" | b"milliseconds" => 1.0,
-        b"m" | b"min" | b"mins" | b"minute" | b"minutes" => 60_000.0,
-        b"h" | b"hr" | b"hrs" | b"hour" | b"hours" => 3_600_000.0,
-        b"d" | b"day" | b"days" => 86_400_000.0,
+        b"" | b"s" | b"sec" | b"secs" | b"second" | b"seconds" => (1.0, 3),
+        b"ms" | b"millis" | b"milliseconds" => (1.0, 0),
+        b"m" | b"min" | b"mins" | b"minute" | b"minutes" => (6.0, 4),
+        b"h" | b"hr" | b"hrs" | b"hour" | b"hours" => (36.0, 5),
+        b"d" | b"day" | b"days" => (864.0, 5),
         _ => return None,
     })
 }
@@ -133,18 +135,19 @@ pub fn parse_uncached(text: &str) -> Result<f64, DurationError> {
     for (dst, src) in lower.iter_mut().zip(unit_bytes) {
         *dst = src.to_ascii_lowercase();
     }
-    let factor = unit_ms(&lower[..unit_bytes.len()]).ok_or(DurationError::Invalid)?;
+    let (f, z) = unit_ms(&lower[..unit_bytes.len()]).ok_or(DurationError::Invalid)?;
 
-    let ms = if significant <= 15 && fraction_digits < POW10.len() {
-        // Exact mantissa (< 10^15 < 2^53) times an exact unit; exact while below 2^53, and the one
-        // rounding is the division.
-        (mantissa as f64) * factor / POW10[fraction_digits]
+    let ms = if significant <= 15 && fraction_digits <= z {
+        // Exact mantissa (< 10^15 < 2^53) times an exact integer: one rounding.
+        (mantissa as f64) * (f * POW10[z - fraction_digits])
+    } else if significant <= 15 && fraction_digits - z < POW10.len() {
+        (mantissa as f64) * f / POW10[fraction_digits - z]
     } else {
         // The slice is ASCII digits with at most one dot and at least one digit, which
         // `f64::from_str` accepts ("5." and ".5" included); the map_err is for completeness.
         let number = std::str::from_utf8(&s[..number_end]).map_err(|_| DurationError::Invalid)?;
         let value: f64 = number.parse().map_err(|_| DurationError::Invalid)?;
-        value * factor
+        value * (f * POW10[z])
     };
     if !(ms <= MAX_MS) {
         return Err(DurationError::OutOfRange);
@@ -386,6 +389,10 @@ mod tests {
         assert_eq!(ok("2 hrs"), 7_200_000.0);
         assert_eq!(ok("1d"), 86_400_000.0);
         assert_eq!(ok("1.005s"), 1005.0);
+        assert_eq!(ok("86204220178.889s"), 86_204_220_178_889.0);
+        assert_eq!(ok("0.5m"), 30_000.0);
+        assert_eq!(ok("1.25h"), 4_500_000.0);
+        assert_eq!(ok("1.234567ms"), 1.234567);
         assert_eq!(ok("5."), 5_000.0);
         assert_eq!(ok("0"), 0.0);
         for u in ["ms", "millis", "milliseconds"] {
