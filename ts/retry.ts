@@ -149,14 +149,25 @@ export function retry<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, op
   try {
     result = fn(FIRST);
   } catch (error) {
-    return new Run<T>(fn, options, strategy, start).failed(error);
+    return afterFirstFailure(fn, options, strategy, start, error);
   }
   const metrics = options?.metrics?._sink();
   const promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
   return promise.then(
     metrics === undefined ? undefined : (value) => (metrics.success(1, performance.now() - start), value),
-    (error) => new Run<T>(fn, options, strategy, start).failed(error),
+    (error) => afterFirstFailure(fn, options, strategy, start, error),
   );
+}
+
+/** Async, so that anything Run's set-up throws (an invalid VELOSTREAM_RETRY_* env var) rejects. */
+async function afterFirstFailure<T>(
+  fn: (context: AttemptContext) => T | PromiseLike<T>,
+  options: RetryOptions | undefined,
+  strategy: CompiledStrategy | undefined,
+  start: number,
+  error: unknown,
+): Promise<T> {
+  return new Run<T>(fn, options, strategy, start).failed(error);
 }
 
 /** The slow path: one retry() call that has failed once, or that has a timeout or signal. */
@@ -265,8 +276,10 @@ class Run<T> {
     }
     const left = this.deadline - performance.now();
     if (left <= 0) this.giveUp(error, category, true);
-    // Never sleep past the deadline: wait what is left, then give up (checked after the wait).
-    if (delay > left) delay = left;
+    // Never sleep past the deadline. A delay that reaches it leaves no time for another attempt:
+    // wait out what is left (the run lasts its whole budget) and time out, without a retry.
+    const last = delay >= left;
+    if (last) delay = left;
     this.previousDelay = delay;
 
     const context: RetryContext = { attempt: this.attempt, delay, error, category, elapsed: this.now(), retriesLeft: this.retries - attempts };
@@ -274,10 +287,13 @@ class Run<T> {
     if (o?.shouldRetry !== undefined ? !(await this.race(o.shouldRetry(error, context))) : !defaultShouldRetry(error, category)) {
       this.giveUp(error, category, false);
     }
+    if (last) {
+      await this.sleep(delay);
+      this.giveUp(error, category, true);
+    }
     if (o?.onRetry !== undefined) await this.race(o.onRetry(context));
     this.metrics?.retry(CATEGORY_ID[category]);
     await this.sleep(delay);
-    if (performance.now() >= this.deadline) this.giveUp(error, category, true);
   }
 
   /** The run was stopped mid-attempt or mid-wait: reject with the signal's reason, or time out. */
