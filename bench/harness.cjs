@@ -37,4 +37,20 @@ async function measureAsync(fn, { iterations = 100_000, rounds = 7 } = {}) {
   return median(times);
 }
 
-module.exports = { measure, measureAsync, consume, sinkValue: () => sink };
+/**
+ * ns per call in bursts of `burst` calls with `pauseMs` between them: the cost on the calling
+ * thread when background work (a Rust aggregator draining a ring) keeps up between bursts.
+ */
+async function measureBursts(fn, { burst = 8_000, rounds = 25, pauseMs = 30 } = {}) {
+  const times = [];
+  for (let r = -1; r < rounds; r++) {
+    await new Promise((res) => setTimeout(res, pauseMs));
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < burst; i++) consume(fn(i));
+    const ns = Number(process.hrtime.bigint() - t0) / burst;
+    if (r >= 0) times.push(ns);
+  }
+  return median(times);
+}
+
+module.exports = { measure, measureAsync, measureBursts, consume, sinkValue: () => sink };

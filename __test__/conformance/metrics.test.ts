@@ -53,11 +53,27 @@ describe.each(make)('metrics conformance: %s twin', (_n, create) => {
     expect(s.latency.max).toBe(999);
   });
 
-  it('takes attempts beyond the ring tag (2^24) through the slow path', () => {
+  it('takes events beyond a ring slot (attempts >= 2^14, latency >= 2^32 us) through the slow path', () => {
     const m = create();
-    m.success(2 ** 24 + 5, 1);
+    m.success(2 ** 14 - 1, 1);
+    m.success(2 ** 14, 1);
     m.failure(3, 2 ** 30, 1, false);
-    expect(m.snapshot().attempts).toBe(2 ** 24 + 5 + 2 ** 30);
+    m.success(1, 2 ** 32 / 1000 + 1); // 71.6 minutes
+    m.failure(8, 1, 10 * 24 * 3600 * 1000, true); // ten days
+    const s = m.snapshot();
+    expect(s.attempts).toBe(2 ** 14 - 1 + 2 ** 14 + 2 ** 30 + 1 + 1);
+    expect(s.latency.max).toBe(10 * 24 * 3600 * 1000);
+    expect(s.errors.InvalidRequest).toBe(1);
+    expect(s.timeouts).toBe(1);
+  });
+
+  it('keeps every field of an event through the ring', () => {
+    const m = create();
+    for (let c = 0; c < 9; c++) m.failure(c, 16383, 4294967.295, c % 2 === 1);
+    const s = m.snapshot();
+    expect(Object.values(s.errors)).toEqual(Array(9).fill(1));
+    expect(s).toMatchObject({ failures: 9, timeouts: 4, attempts: 9 * 16383 });
+    expect(s.latency.max).toBe(4294967.295);
   });
 });
 

@@ -1,6 +1,6 @@
 // TS twin of crates/core/src/metrics.rs: the same counters, the same log-linear histogram over
-// microseconds, latencies rounded to f32 as the native ring stores them, and the same exposition
-// text, so both twins report identical snapshots for identical events. Totals are per thread.
+// microseconds (latencies floored to whole µs, as the native ring carries them), and the same
+// exposition text, so both twins report identical snapshots for identical events. Totals are per thread.
 import { CATEGORY_BY_ID, type ErrorCategory } from '../classify/categories';
 import type { MetricsSnapshot, MetricsTwin } from './twin';
 
@@ -16,7 +16,12 @@ export function micros(ms: number): number {
 
 export function bucketOf(us: number): number {
   if (us < EXACT) return us;
-  const exp = us < TWO_32 ? 31 - Math.clz32(us) : 63 - Math.clz32(Math.floor(us / TWO_32));
+  if (us < TWO_32) {
+    // The common case, in 32-bit integer operations.
+    const exp = 31 - Math.clz32(us);
+    return EXACT + ((exp - 4) << 3) + ((us >>> (exp - 3)) & 7);
+  }
+  const exp = 63 - Math.clz32(Math.floor(us / TWO_32));
   if (exp >= MAX_EXP) return BUCKETS - 1;
   const sub = Math.floor(us / 2 ** (exp - 3)) & 7;
   return EXACT + ((exp - 4) << 3) + sub;
@@ -85,7 +90,7 @@ export class JsMetrics implements MetricsTwin {
   private maxUs = 0;
 
   private time(latencyMs: number): void {
-    const us = micros(Math.fround(latencyMs));
+    const us = micros(latencyMs);
     this.buckets[bucketOf(us)]!++;
     this.count++;
     this.sumUs += us;

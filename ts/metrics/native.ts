@@ -1,20 +1,22 @@
 // The Rust twin: totals live in Rust (crates/core/src/metrics.rs) and are process-wide. This thread
-// writes events into its own ring of Rust-owned memory (two 32-bit words a slot: the f32 latency,
-// then the tag, published with one Atomics.store), and Rust's aggregator thread drains the rings.
-// Recording therefore never crosses N-API, except when the ring is full (then one drain call) or
-// an event's attempts do not fit the tag.
+// writes events into its own ring of Rust-owned memory, one Float64Array element per event: the
+// integer (attempts*128 + category*8 + timedOut*4 + kind) * 2^32 + latency in µs, exact below 2^53,
+// so one aligned 8-byte store publishes a whole event and no ordering between words is needed.
+// Rust's aggregator thread drains the rings. Recording never crosses N-API, except when this
+// thread's ring is full (one drain call) or an event does not fit a slot (attempts >= 2^14,
+// latency >= 2^32 µs, about 71 minutes).
 import { native } from '../native/load';
 import type { NativeMetrics } from '../native/binding';
-import { snapshotFrom } from './js';
-import { EventKind, MAX_RING_ATTEMPTS, type MetricsSnapshot, type MetricsTwin } from './twin';
+import { micros, snapshotFrom } from './js';
+import { EventKind, MAX_RING_ATTEMPTS, MAX_RING_US, type MetricsSnapshot, type MetricsTwin } from './twin';
 
-/** Slots per thread: 4096 x 8 bytes; the aggregator empties them every 20 ms. */
-const RING_SLOTS = 4096;
+/** Slots per thread: 16384 x 8 bytes; the aggregator empties them every 20 ms. */
+const RING_SLOTS = 16384;
+const TWO_32 = 2 ** 32;
 
 export class NativeRingMetrics implements MetricsTwin {
   private readonly m: NativeMetrics;
-  private readonly tags: Uint32Array;
-  private readonly latencies: Float32Array;
+  private readonly slots: Float64Array;
   private readonly mask = RING_SLOTS - 1;
   private head = 0;
 
@@ -22,37 +24,35 @@ export class NativeRingMetrics implements MetricsTwin {
   constructor(shareId?: number) {
     if (!native) throw new Error('velo-retry: the native binding is not loaded');
     this.m = new native.NativeMetrics(shareId);
-    const memory = this.m.attachRing(RING_SLOTS);
-    this.tags = new Uint32Array(memory);
-    this.latencies = new Float32Array(memory);
+    this.slots = new Float64Array(this.m.attachRing(RING_SLOTS));
   }
 
   get shareId(): number {
     return this.m.id;
   }
 
-  private push(tag: number, latencyMs: number): void {
-    const i = (this.head & this.mask) << 1;
+  private push(meta: number, us: number): void {
+    const i = this.head & this.mask;
     // Occupied: the aggregator has not caught up. Drain now (one call) rather than drop or wait.
-    if (Atomics.load(this.tags, i) !== 0) this.m.drain();
-    this.latencies[i + 1] = latencyMs;
-    // The release that publishes the latency word with the tag; Rust loads the tag with acquire.
-    Atomics.store(this.tags, i, tag);
+    if (this.slots[i] !== 0) this.m.drain();
+    this.slots[i] = meta * TWO_32 + us;
     this.head = (this.head + 1) | 0;
   }
 
   success(attempts: number, latencyMs: number): void {
-    if (attempts > MAX_RING_ATTEMPTS) return this.m.record(EventKind.Success, 0, attempts, false, latencyMs);
-    this.push(EventKind.Success | (attempts << 8), latencyMs);
+    const us = micros(latencyMs);
+    if (attempts > MAX_RING_ATTEMPTS || us >= MAX_RING_US) return this.m.record(EventKind.Success, 0, attempts, false, latencyMs);
+    this.push(attempts * 128 + EventKind.Success, us);
   }
 
   failure(category: number, attempts: number, latencyMs: number, timedOut: boolean): void {
-    if (attempts > MAX_RING_ATTEMPTS) return this.m.record(EventKind.Failure, category, attempts, timedOut, latencyMs);
-    this.push(EventKind.Failure | (timedOut ? 4 : 0) | (category << 4) | (attempts << 8), latencyMs);
+    const us = micros(latencyMs);
+    if (attempts > MAX_RING_ATTEMPTS || us >= MAX_RING_US) return this.m.record(EventKind.Failure, category, attempts, timedOut, latencyMs);
+    this.push(attempts * 128 + category * 8 + (timedOut ? 4 : 0) + EventKind.Failure, us);
   }
 
   retry(category: number): void {
-    this.push(EventKind.Retry | (category << 4), 0);
+    this.push(category * 8 + EventKind.Retry, 0);
   }
 
   snapshot(): MetricsSnapshot {

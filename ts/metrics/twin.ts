@@ -43,6 +43,7 @@ export interface MetricsSnapshot {
   latency: LatencySummary;
 }
 
-/** Ring tag layout shared with Rust (metrics.rs, Event::tag): kind | timedOut << 2 | category << 4 | attempts << 8. */
+/** Ring slot layout shared with Rust (metrics.rs, Event::to_slot). */
 export const EventKind = { Success: 1, Failure: 2, Retry: 3 } as const;
-export const MAX_RING_ATTEMPTS = 0xff_ffff;
+export const MAX_RING_ATTEMPTS = 2 ** 14 - 1;
+export const MAX_RING_US = 2 ** 32;

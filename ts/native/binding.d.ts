@@ -10,7 +10,7 @@ export declare class NativeMetrics {
    * The buffer keeps the ring alive; when it is collected the ring is drained and dropped.
    */
   attachRing(slots: number): ArrayBuffer
-  /** The slow path for events a ring tag cannot hold (attempts >= 2^24). */
+  /** The slow path for events a ring slot cannot hold (attempts >= 2^14, latency >= 2^32 µs). */
   record(kind: number, category: number, attempts: number, timedOut: boolean, latencyMs: number): void
   drain(): void
   /**

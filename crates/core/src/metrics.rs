@@ -5,12 +5,13 @@
 //!   done, which the drain lock below orders), and the latency goes into a bounded crossbeam
 //!   `ArrayQueue` that a background aggregator thread drains into the histogram. A full queue is
 //!   drained by the recorder itself: nothing is dropped.
-//! - Another runtime (JS, via the binding) gets an [`EventRing`]: a single-producer ring of
-//!   two-word slots in memory Rust owns, that the producer writes with plain stores and one
-//!   release store of the slot's tag. The aggregator (or a snapshot) consumes a slot by loading
-//!   the tag with acquire ordering, reading the latency word, and releasing the slot by storing 0.
-//!   The producer therefore never calls into Rust per event, and several threads (one ring each)
-//!   record into the same totals.
+//! - Another runtime (JS, via the binding) gets an [`EventRing`]: a single-producer ring of 8-byte
+//!   slots in memory Rust owns. An event is one slot: an integer below 2^53 stored as an f64
+//!   ([`Event::to_slot`]), so the producer publishes it with a single plain 8-byte store (a JS
+//!   `Float64Array` element write) and needs no ordering between words. A slot is free when it
+//!   is 0. The aggregator (or a snapshot) consumes a slot with an acquire load and frees it with a
+//!   release store of 0, after which the producer may reuse it. The producer therefore never calls
+//!   into Rust per event, and several threads (one ring each) record into the same totals.
 //!
 //! A snapshot drains everything first, under the same lock the aggregator drains under, so every
 //! event recorded before it (in happens-before terms) is in it.
@@ -23,7 +24,7 @@
 use crate::classify::{Category, CATEGORY_COUNT};
 use crossbeam_queue::ArrayQueue;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
@@ -46,22 +47,36 @@ pub struct Event {
     pub attempts: u32,
     /// With `Failure`: it gave up because the deadline passed.
     pub timed_out: bool,
-    /// Whole-operation latency in milliseconds (`Success`, `Failure`); ignored for `Retry`.
-    pub latency_ms: f32,
+    /// Whole-operation latency in whole microseconds (`Success`, `Failure`); 0 for `Retry`.
+    pub latency_us: u64,
 }
 
-/// Attempts above this do not fit a ring tag and are recorded through [`Metrics::record`].
-pub const MAX_RING_ATTEMPTS: u32 = (1 << 24) - 1;
+/// Attempts above this do not fit a ring slot; such events go through [`Metrics::record`].
+pub const MAX_RING_ATTEMPTS: u32 = (1 << 14) - 1;
+/// Latencies from this many microseconds on (about 71 minutes) do not fit a ring slot either.
+pub const MAX_RING_US: u64 = 1 << 32;
 
 impl Event {
-    /// Tag word layout shared with the TS writer: bits 0-1 kind, bit 2 timed out, bits 4-7
-    /// category, bits 8-31 attempts. Never 0, since kind is never 0.
-    pub fn tag(&self) -> u32 {
-        (self.kind as u32) | (u32::from(self.timed_out) << 2) | ((self.category as u32) << 4) | (self.attempts.min(MAX_RING_ATTEMPTS) << 8)
+    /// The slot value, shared with the TS writer: `meta * 2^32 + latency_us` with
+    /// `meta = attempts * 128 + category * 8 + timed_out * 4 + kind`, an integer below 2^53 (meta
+    /// has 21 bits), hence exact as an f64; stored as that f64's bits. Never 0, as kind is never 0.
+    /// `None` when the event does not fit ([`MAX_RING_ATTEMPTS`], [`MAX_RING_US`]).
+    pub fn to_slot(&self) -> Option<u64> {
+        if self.attempts > MAX_RING_ATTEMPTS || self.latency_us >= MAX_RING_US {
+            return None;
+        }
+        let meta = (u64::from(self.attempts) << 7) | ((self.category as u64) << 3) | (u64::from(self.timed_out) << 2) | self.kind as u64;
+        Some(((meta << 32) | self.latency_us) as f64).map(f64::to_bits)
     }
 
-    pub fn from_words(tag: u32, latency_bits: u32) -> Option<Event> {
-        let kind = match tag & 3 {
+    pub fn from_slot(bits: u64) -> Option<Event> {
+        let v = f64::from_bits(bits);
+        if !(v >= 1.0 && v < 9_007_199_254_740_992.0) || v.fract() != 0.0 {
+            return None;
+        }
+        let n = v as u64;
+        let meta = n >> 32;
+        let kind = match meta & 3 {
             1 => EventKind::Success,
             2 => EventKind::Failure,
             3 => EventKind::Retry,
@@ -69,10 +84,10 @@ impl Event {
         };
         Some(Event {
             kind,
-            timed_out: tag & 4 != 0,
-            category: Category::from_id(((tag >> 4) & 15) as u8)?,
-            attempts: tag >> 8,
-            latency_ms: f32::from_bits(latency_bits),
+            timed_out: meta & 4 != 0,
+            category: Category::from_id(((meta >> 3) & 15) as u8)?,
+            attempts: (meta >> 7) as u32,
+            latency_us: n & 0xffff_ffff,
         })
     }
 }
@@ -132,8 +147,7 @@ impl Histogram {
         Histogram { buckets: Box::new([0; BUCKETS]), count: 0, sum_us: 0, max_us: 0 }
     }
 
-    fn record(&mut self, ms: f64) {
-        let us = micros(ms);
+    fn record(&mut self, us: u64) {
         self.buckets[bucket_of(us)] += 1;
         self.count += 1;
         self.sum_us = self.sum_us.saturating_add(us);
@@ -159,10 +173,10 @@ impl Histogram {
 
 // ---------------------------------------------------------------- rings
 
-/// A single-producer ring of `(tag, latency f32 bits)` slots; a slot is free when its tag is 0.
+/// A single-producer ring of one-word slots ([`Event::to_slot`]); a slot is free when it is 0.
 #[derive(Debug)]
 pub struct EventRing {
-    words: Box<[AtomicU32]>,
+    words: Box<[AtomicU64]>,
     /// The consumer's position; the lock also makes the consumer single.
     tail: Mutex<usize>,
 }
@@ -170,34 +184,35 @@ pub struct EventRing {
 impl EventRing {
     fn new(slots: usize) -> Self {
         let slots = slots.next_power_of_two().max(2);
-        EventRing { words: (0..slots * 2).map(|_| AtomicU32::new(0)).collect(), tail: Mutex::new(0) }
+        EventRing { words: (0..slots).map(|_| AtomicU64::new(0)).collect(), tail: Mutex::new(0) }
     }
 
     pub fn slots(&self) -> usize {
-        self.words.len() / 2
+        self.words.len()
     }
 
-    /// The ring's memory, for the producer on the far side: `slots() * 8` bytes.
+    /// The ring's memory, for the producer on the far side: `slots() * 8` bytes, 8-byte aligned.
     pub fn as_ptr(&self) -> *mut u8 {
         self.words.as_ptr() as *mut u8
     }
 
     pub fn byte_len(&self) -> usize {
-        self.words.len() * 4
+        self.words.len() * 8
     }
 
     /// Producer side, for tests and Rust producers: the same protocol the TS writer follows.
-    /// Returns false when the slot at `head` is still occupied (the ring is full).
+    /// Returns false when the slot at `head` is still occupied (the ring is full); panics on an
+    /// event that does not fit a slot (a Rust caller uses [`Metrics::record`] for those).
     pub fn push(&self, head: usize, event: &Event) -> bool {
-        let i = (head & (self.slots() - 1)) * 2;
-        // Acquire pairs with the consumer's release of the slot: its read of the latency word
-        // happened before we overwrite it.
+        let i = head & (self.slots() - 1);
+        // Acquire pairs with the consumer's release of the slot: it is done with the old value.
         if self.words[i].load(Ordering::Acquire) != 0 {
             return false;
         }
-        self.words[i + 1].store(event.latency_ms.to_bits(), Ordering::Relaxed);
-        // Release publishes the latency word together with the tag.
-        self.words[i].store(event.tag(), Ordering::Release);
+        let slot = event.to_slot().expect("event fits a ring slot");
+        // One word carries the whole event, so Relaxed would do for the event itself; Release
+        // matches what a JS Float64Array store gives on x86 and keeps Rust producers honest too.
+        self.words[i].store(slot, Ordering::Release);
         true
     }
 
@@ -205,17 +220,18 @@ impl EventRing {
         let mut tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
         let mask = self.slots() - 1;
         loop {
-            let i = (*tail & mask) * 2;
-            // Acquire pairs with the producer's release store of the tag.
-            let tag = self.words[i].load(Ordering::Acquire);
-            if tag == 0 {
+            let i = *tail & mask;
+            // Acquire pairs with the producer's store of the slot.
+            let bits = self.words[i].load(Ordering::Acquire);
+            if bits == 0 {
+                // Empty, or (on a weakly ordered CPU) not yet visible though a later slot is:
+                // either way the next pass resumes here, so nothing is skipped.
                 break;
             }
-            let latency = self.words[i + 1].load(Ordering::Relaxed);
-            if let Some(e) = Event::from_words(tag, latency) {
+            if let Some(e) = Event::from_slot(bits) {
                 apply(e);
             }
-            // Release: our read of the slot happens before the producer reuses it.
+            // Release: our read happens before the producer reuses the slot.
             self.words[i].store(0, Ordering::Release);
             *tail += 1;
         }
@@ -266,7 +282,7 @@ impl Counters {
 struct Inner {
     id: u64,
     counters: Counters,
-    latencies: ArrayQueue<f32>,
+    latencies: ArrayQueue<u64>,
     /// Held while draining; guards the histogram and the ring list.
     state: Mutex<State>,
 }
@@ -283,15 +299,15 @@ impl Inner {
     }
 
     fn drain_locked(&self, state: &mut State) {
-        while let Some(ms) = self.latencies.pop() {
-            state.histogram.record(f64::from(ms));
+        while let Some(us) = self.latencies.pop() {
+            state.histogram.record(us);
         }
         let State { histogram, rings } = state;
         for ring in rings.iter() {
             ring.drain(|e| {
                 self.counters.apply(&e);
                 if e.kind != EventKind::Retry {
-                    histogram.record(f64::from(e.latency_ms));
+                    histogram.record(e.latency_us);
                 }
             });
         }
@@ -408,7 +424,7 @@ impl Metrics {
         if event.kind == EventKind::Retry {
             return;
         }
-        let mut latency = event.latency_ms;
+        let mut latency = event.latency_us;
         while let Err(back) = self.inner.latencies.push(latency) {
             // Full: drain it ourselves rather than drop the value.
             latency = back;
@@ -525,8 +541,8 @@ impl Snapshot {
 mod tests {
     use super::*;
 
-    fn ev(kind: EventKind, category: Category, attempts: u32, latency_ms: f32) -> Event {
-        Event { kind, category, attempts, timed_out: false, latency_ms }
+    fn ev(kind: EventKind, category: Category, attempts: u32, latency_ms: f64) -> Event {
+        Event { kind, category, attempts, timed_out: false, latency_us: micros(latency_ms) }
     }
 
     #[test]
@@ -592,7 +608,7 @@ mod tests {
                     let mut head = 0;
                     for i in 0..50_000u32 {
                         let e = if i % 2 == 0 {
-                            ev(EventKind::Success, Category::Unknown, 1, (i % 100) as f32)
+                            ev(EventKind::Success, Category::Unknown, 1, f64::from(i % 100))
                         } else {
                             ev(EventKind::Retry, Category::from_id((t % 8) as u8 + 1).unwrap(), 0, 0.0)
                         };
@@ -631,9 +647,18 @@ mod tests {
     }
 
     #[test]
-    fn ring_tags_round_trip() {
-        let e = Event { kind: EventKind::Failure, category: Category::QueueFull, attempts: 12345, timed_out: true, latency_ms: 1.25 };
-        assert_eq!(Event::from_words(e.tag(), e.latency_ms.to_bits()), Some(e));
-        assert_eq!(Event::from_words(0, 0), None);
+    fn ring_slots_round_trip() {
+        let e = Event { kind: EventKind::Failure, category: Category::InvalidRequest, attempts: MAX_RING_ATTEMPTS, timed_out: true, latency_us: MAX_RING_US - 1 };
+        let slot = e.to_slot().unwrap();
+        assert_ne!(slot, 0);
+        assert_eq!(Event::from_slot(slot), Some(e));
+        // the same integer, computed as JS computes it
+        let meta = (f64::from(MAX_RING_ATTEMPTS) * 128.0) + 8.0 * 8.0 + 4.0 + 2.0;
+        assert_eq!((meta * 4_294_967_296.0 + (MAX_RING_US - 1) as f64).to_bits(), slot);
+        assert_eq!(Event { attempts: MAX_RING_ATTEMPTS + 1, ..e }.to_slot(), None);
+        assert_eq!(Event { latency_us: MAX_RING_US, ..e }.to_slot(), None);
+        for bad in [0u64, 0.5f64.to_bits(), f64::NAN.to_bits(), (-1.0f64).to_bits(), 1e300f64.to_bits()] {
+            assert_eq!(Event::from_slot(bad), None);
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use velo_retry_core::backoff::{apply_jitter, Jitter, Strategy};
 use velo_retry_core::classify::{self, Category};
 use velo_retry_core::duration::{DurationError, DurationParser, DEFAULT_CACHE_CAPACITY};
-use velo_retry_core::metrics::{Event, EventKind, Metrics};
+use velo_retry_core::metrics::{micros, Event, EventKind, Metrics};
 
 // ------------------------------------------------------------------ duration
 
@@ -114,8 +114,9 @@ pub fn classify_patterns() -> Vec<String> {
 /// One category id per `separator`-separated message: one boundary crossing for a whole batch.
 #[napi]
 pub fn classify_joined(joined: String, separator: u32) -> Uint8Array {
+    let mut bytes = joined.into_bytes(); // our own copy: lowercased in place
     let mut out = Vec::new();
-    classify::classify_joined(joined.as_bytes(), separator as u8, &mut out);
+    classify::classify_joined(&mut bytes, separator as u8, &mut out);
     Uint8Array::new(out)
 }
 
@@ -152,11 +153,12 @@ impl NativeMetrics {
         let (ptr, len) = (ring.as_ptr(), ring.byte_len());
         // SAFETY: `ptr` points at `len` bytes owned by `ring`'s allocation, which the finalize hint
         // (an `Arc` clone) keeps alive until the ArrayBuffer is collected; the memory is a slice
-        // of `AtomicU32`, so concurrent access from this JS thread and the aggregator is defined.
+        // of `AtomicU64`, so the aggregator's accesses are atomic, and JS writes each slot with one
+        // aligned 8-byte store.
         unsafe { ArrayBuffer::from_external(env, ptr, len, ring, |_, ring: Arc<_>| drop(ring)) }
     }
 
-    /// The slow path for events a ring tag cannot hold (attempts >= 2^24).
+    /// The slow path for events a ring slot cannot hold (attempts >= 2^14, latency >= 2^32 µs).
     #[napi]
     pub fn record(&self, kind: u32, category: u32, attempts: u32, timed_out: bool, latency_ms: f64) {
         let kind = match kind {
@@ -165,7 +167,7 @@ impl NativeMetrics {
             _ => EventKind::Retry,
         };
         let category = Category::from_id(category as u8).unwrap_or(Category::Unknown);
-        self.inner.record(Event { kind, category, attempts, timed_out, latency_ms: latency_ms as f32 });
+        self.inner.record(Event { kind, category, attempts, timed_out, latency_us: micros(latency_ms) });
     }
 
     #[napi]
