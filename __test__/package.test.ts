@@ -38,4 +38,11 @@ describe('package entry points', () => {
     const r = run(['-e', "const v = require('velo-retry'); console.log(v.implementation, v.nativeInfo.loadedFrom)"], { VELO_RETRY_NATIVE_PATH: join(root, 'velo-retry.linux-x64-gnu.node') });
     expect(r.stdout.trim()).toBe(`native ${join(root, 'velo-retry.linux-x64-gnu.node')}`);
   });
+
+  it('type-checks ESM and CommonJS TypeScript consumers against the shipped .d.ts', () => {
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', join(root, '__test__', 'fixtures', 'ts-consumer')], { cwd: root, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
 });

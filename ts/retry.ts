@@ -92,6 +92,25 @@ export function defaultShouldRetry(error: unknown, category: ErrorCategory): boo
 const DEFAULT_RETRIES = 10;
 /** setTimeout fires at once for delays above 2^31 - 1 ms, so longer waits are chained. */
 const MAX_TIMER = 2 ** 31 - 1;
+
+/**
+ * Calls `done` once `performance.now()` has reached `until`; returns a canceller. libuv measures
+ * timeouts from its loop time, cached when the loop iteration began, so a timer can fire a
+ * millisecond or more early in real time: wake-ups before `until` re-arm for the rest, which is
+ * what keeps a total timeout from ending early. The global setTimeout is looked up per call, so
+ * users' fake timers drive it.
+ */
+function timerUntil(until: number, done: () => void, unref: boolean): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = until - performance.now();
+    if (left <= 0) return done();
+    timer = setTimeout(arm, Math.min(Math.ceil(left), MAX_TIMER));
+    if (unref) timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
 const FIRST: AttemptContext = Object.freeze({ attempt: 0, signal: undefined });
 /** Rejection value of a race or wait cut short by the signal or the deadline; never escapes Run. */
 const STOPPED = Symbol('stopped');
@@ -182,7 +201,7 @@ class Run<T> {
   /** Aborts attempts and waits: the caller's signal, or the deadline. */
   private readonly stop: AbortController | undefined;
   private stopReason: 'signal' | 'deadline' | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
+  private cancelDeadline: (() => void) | undefined;
   private lastError: { error: unknown } | undefined;
 
   constructor(
@@ -211,14 +230,13 @@ class Run<T> {
     const onAbort = () => this.halt('signal', signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     if (this.deadline !== Infinity) {
-      this.deadlineTimer = setTimeout(() => this.halt('deadline', new Error('retry timeout')), Math.min(MAX_TIMER, Math.max(0, this.deadline - performance.now())));
-      if (this.o?.unref) this.deadlineTimer.unref();
+      this.cancelDeadline = timerUntil(this.deadline, () => this.halt('deadline', new Error('retry timeout')), this.o?.unref === true);
     }
     try {
       return await this.loop(undefined);
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      clearTimeout(this.deadlineTimer);
+      this.cancelDeadline?.();
     }
   }
 
@@ -335,19 +353,14 @@ class Run<T> {
     if (ms <= 0 && this.stop === undefined) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const stop = this.stop?.signal;
-      let timer: NodeJS.Timeout;
-      const onStop = () => (clearTimeout(timer), reject(STOPPED));
-      const arm = (remaining: number) => {
-        timer = setTimeout(() => {
-          if (remaining > MAX_TIMER) return arm(remaining - MAX_TIMER);
-          stop?.removeEventListener('abort', onStop);
-          resolve();
-        }, Math.min(remaining, MAX_TIMER));
-        if (this.o?.unref) timer.unref();
-      };
       if (stop?.aborted) return reject(STOPPED);
+      const onStop = () => (cancel(), reject(STOPPED));
       stop?.addEventListener('abort', onStop, { once: true });
-      arm(ms);
+      const cancel = timerUntil(
+        performance.now() + ms,
+        () => (stop?.removeEventListener('abort', onStop), resolve()),
+        this.o?.unref === true,
+      );
     });
   }
 }
