@@ -1,11 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: 'unit' needs nothing but the build; 'kafka' talks to a real broker, which its
+// global setup starts (scripts/kafka/broker.cjs) unless KAFKA_BROKERS names one.
 export default defineConfig({
   test: {
-    include: ['__test__/**/*.test.ts'],
     testTimeout: 20_000,
-    hookTimeout: 60_000,
-    // Worker-thread and timing tests measure real time: keep files from competing for the 2 cores.
+    hookTimeout: 120_000,
+    // Worker-thread, timing and broker tests measure real time: keep files from competing for 2 cores.
     fileParallelism: false,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['__test__/**/*.test.ts'], exclude: ['__test__/kafka/**'] } },
+      { extends: true, test: { name: 'kafka', include: ['__test__/kafka/**/*.test.ts'], globalSetup: ['__test__/kafka/global-setup.ts'], testTimeout: 60_000 } },
+    ],
   },
 });

@@ -57,7 +57,7 @@ export interface RetryOptions {
 
 /** Why retry() gave up. `cause` is the last error. */
 export class RetryError extends Error {
-  override readonly name = 'RetryError';
+  override readonly name: string = 'RetryError';
   readonly attempts: number;
   readonly elapsedMs: number;
   /** The last error's category. */

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// A real Apache Kafka broker on 127.0.0.1 for tests, the demo and the bench: jars from Maven Central
+// (cached in ~/.m2, so later starts need no network), a fresh KRaft log dir per start, a combined
+// broker+controller on free ports. Ready when the broker logs "Kafka Server started".
+//
+//   node scripts/kafka/broker.cjs start   # detached; prints KAFKA_BROKERS=127.0.0.1:<port>
+//   node scripts/kafka/broker.cjs stop
+//
+// As a module: `const b = await startBroker(); ...; await b.stop()` (the child dies with us).
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const crypto = require('node:crypto');
+
+const ROOT = path.join(__dirname, '..', '..');
+const STATE = path.join(ROOT, '.kafka', 'state.json');
+const READY = 'Kafka Server started';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The broker's classpath, resolved by Maven into ~/.m2 once and cached beside the pom's hash. */
+function classpath() {
+  const pom = path.join(__dirname, 'pom.xml');
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(pom)).digest('hex').slice(0, 12);
+  const cacheFile = path.join(os.homedir(), '.m2', `velo-retry-kafka-classpath-${hash}.txt`);
+  if (fs.existsSync(cacheFile)) {
+    const cp = fs.readFileSync(cacheFile, 'utf8').trim();
+    if (cp.split(path.delimiter).every((jar) => fs.existsSync(jar))) return cp;
+  }
+  fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+  const r = spawnSync('mvn', ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${cacheFile}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`maven could not resolve the Kafka jars (is Maven installed?):\n${r.stdout}\n${r.stderr}`);
+  return fs.readFileSync(cacheFile, 'utf8').trim();
+}
+
+function tail(file, lines = 40) {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Starts a broker. Options: `detached` (survives this process; CLI use), `timeoutMs` (readiness),
+ * `messageMaxBytes` (the broker's message.max.bytes).
+ */
+async function startBroker({ detached = false, timeoutMs = 90_000, messageMaxBytes = 1_048_588 } = {}) {
+  const cp = classpath();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-retry-kafka-'));
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const logFile = path.join(dir, 'broker.log');
+  const props = path.join(dir, 'server.properties');
+  fs.writeFileSync(
+    props,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `log.dirs=${path.join(dir, 'data')}`,
+      'num.partitions=1',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=4',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      // Topics exist only when created: waiting for a topic is then something to test.
+      'auto.create.topics.enable=false',
+      `message.max.bytes=${messageMaxBytes}`,
+      '',
+    ].join('\n'),
+  );
+  const log4j = path.join(dir, 'log4j2.properties');
+  fs.writeFileSync(
+    log4j,
+    [
+      'status = warn',
+      'appender.out.type = Console',
+      'appender.out.name = OUT',
+      'appender.out.layout.type = PatternLayout',
+      'appender.out.layout.pattern = [%d] %p %m (%c)%n',
+      'rootLogger.level = info',
+      'rootLogger.appenderRef.out.ref = OUT',
+      // The controller and request loggers are loud at info and say nothing tests need.
+      'logger.state.name = state.change.logger',
+      'logger.state.level = warn',
+      '',
+    ].join('\n'),
+  );
+  const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`, `-Dkafka.logs.dir=${dir}`, '-cp', cp];
+  const clusterId = crypto.randomBytes(16).toString('base64url');
+  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { encoding: 'utf8' });
+  if (format.status !== 0) throw new Error(`kafka storage format failed:\n${format.stdout}\n${format.stderr}`);
+
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn('java', [...jvm, 'kafka.Kafka', props], { stdio: ['ignore', out, out], detached });
+  fs.closeSync(out);
+  const broker = { brokers: `127.0.0.1:${port}`, port, controllerPort, pid: child.pid, dir, logFile, classpath: cp };
+
+  let exited = null;
+  child.once('exit', (code, signal) => (exited = { code, signal }));
+  const t0 = Date.now();
+  while (!tail(logFile, 400).includes(READY)) {
+    if (exited) throw new Error(`kafka exited before it was ready (${JSON.stringify(exited)}); log tail:\n${tail(logFile)}`);
+    if (Date.now() - t0 > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`kafka was not ready within ${timeoutMs} ms; log tail:\n${tail(logFile)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (detached) child.unref();
+  broker.stop = () => stopBroker(broker);
+  broker.logTail = (lines) => tail(logFile, lines);
+  return broker;
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops cleanly (SIGTERM, then SIGKILL after 20 s) and removes the log dir. */
+async function stopBroker({ pid, dir }) {
+  if (alive(pid)) {
+    process.kill(pid, 'SIGTERM');
+    const t0 = Date.now();
+    while (alive(pid) && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+async function main(cmd) {
+  if (cmd === 'start') {
+    if (fs.existsSync(STATE)) {
+      const s = JSON.parse(fs.readFileSync(STATE, 'utf8'));
+      if (alive(s.pid)) return console.log(`already running: KAFKA_BROKERS=${s.brokers} (log: ${s.logFile})`);
+    }
+    const b = await startBroker({ detached: true });
+    fs.mkdirSync(path.dirname(STATE), { recursive: true });
+    fs.writeFileSync(STATE, JSON.stringify({ brokers: b.brokers, pid: b.pid, dir: b.dir, logFile: b.logFile }, null, 2));
+    console.log(`KAFKA_BROKERS=${b.brokers}\n(log: ${b.logFile}; stop with npm run kafka:stop)`);
+  } else if (cmd === 'stop') {
+    if (!fs.existsSync(STATE)) return console.log('no broker started by kafka:start');
+    const s = JSON.parse(fs.readFileSync(STATE, 'utf8'));
+    await stopBroker(s);
+    fs.rmSync(STATE);
+    console.log(`stopped the broker at ${s.brokers}`);
+  } else {
+    console.error('usage: broker.cjs start|stop');
+    process.exit(2);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv[2]).catch((e) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}
+
+module.exports = { startBroker, stopBroker };

@@ -1,0 +1,114 @@
+// What producer, consumer and admin share: options, the retry policy they resolve, and connecting
+// with a fresh client per attempt (node-rdkafka does not retry connect(), and a client reused
+// after a failed connect duplicates delivery reports).
+import { compileStrategy, type RetryStrategy } from '../backoff';
+import { categorizeError, isRetriable } from '../classify';
+import { parseDuration } from '../duration';
+import type { RetryMetrics } from '../metrics';
+import { RetryPolicy, type Properties } from '../policy';
+import { retry, type RetryOptions } from '../retry';
+import { checkObject, typeError } from '../validate';
+import { call, type Client, type ClientConfig } from './driver';
+
+/** Options every Kafka entry point takes. */
+export interface KafkaOptions {
+  /** Retry options for connecting and for each operation; strategy defaults come from `properties` / env. */
+  retry?: Omit<RetryOptions, 'metrics' | 'signal'>;
+  /** Velostream properties (topic.wait.timeout, topic.retry.*). */
+  properties?: Properties;
+  metrics?: RetryMetrics;
+  /** The driver module; default: node-rdkafka, else @confluentinc/kafka-javascript. */
+  driver?: unknown;
+  /** Per-attempt connect timeout; default 10s. */
+  connectTimeout?: number | string;
+  /** Environment to read VELOSTREAM_* from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ResolvedKafkaOptions {
+  retry: RetryOptions;
+  waitTimeout: number;
+  connectTimeout: number;
+}
+
+/** Explicit option > property > env > default, and every value validated. */
+export function resolveOptions(options: KafkaOptions, what: string): ResolvedKafkaOptions {
+  checkObject(`${what} options`, options);
+  const env = options.env ?? process.env;
+  const policy = options.properties === undefined ? RetryPolicy.defaults(env) : RetryPolicy.fromProperties(options.properties, env);
+  const r = options.retry ?? {};
+  checkObject('options.retry', r);
+  const strategy: RetryStrategy = r.strategy ?? policy.strategy;
+  compileStrategy(strategy, 'options.retry.strategy');
+  const connectTimeout = durationOption('connectTimeout', options.connectTimeout, 10_000);
+  return {
+    retry: { retries: Infinity, timeout: 60_000, ...r, strategy, metrics: options.metrics },
+    waitTimeout: policy.waitTimeout,
+    connectTimeout,
+  };
+}
+
+export function durationOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string') return parseDuration(value);
+  if (typeof value !== 'number' || !(value >= 0)) throw typeError(name, 'milliseconds as a number >= 0, or a duration string', value);
+  return value;
+}
+
+export function checkConfig(config: unknown): ClientConfig {
+  checkObject('config', config);
+  return config as ClientConfig;
+}
+
+/** Best-effort disconnect of a client that failed or is being replaced. */
+export function discard(client: Client): void {
+  try {
+    client.disconnect(() => {});
+  } catch {
+    // already gone
+  }
+}
+
+/** A librdkafka log line, as node-rdkafka's 'event.log' gives it (with event_cb: true). */
+interface LogLine {
+  severity: number;
+  fac: string;
+  message: string;
+}
+
+/**
+ * Connects `make()`'s client, retried by the policy with a fresh client per attempt.
+ *
+ * node-rdkafka dispatches error callbacks only when the client polls, which it does not do before
+ * connect() completes: a connect that cannot succeed (a SASL handshake refused, a refused
+ * connection) just times out as "broker transport failure". librdkafka logs the reason at error
+ * severity within milliseconds, though, so this listens to the log: a non-retriable diagnosis
+ * (authentication, configuration) ends the attempt at once, and a retriable one becomes the
+ * reported cause.
+ */
+export async function connectFresh<C extends Client>(make: () => C, resolved: ResolvedKafkaOptions): Promise<C> {
+  return retry(async () => {
+    const client = make();
+    let reason: Error | undefined;
+    let fail!: (e: Error) => void;
+    const fatal = new Promise<never>((_, reject) => (fail = reject));
+    fatal.catch(() => {}); // settled through the race below, or never
+    const onLog = (log: LogLine) => {
+      if (log.severity > 3) return;
+      const message = log.message.replace(/^\[thrd:[^\]]*\]: /, '');
+      const e = Object.assign(new Error(message), { code: -1, origin: 'librdkafka log' });
+      if (isRetriable(categorizeError(e))) reason ??= e;
+      else fail(e);
+    };
+    client.on('event.log', onLog as never);
+    try {
+      await Promise.race([call((cb) => client.connect({ timeout: resolved.connectTimeout }, cb)), fatal]);
+      return client;
+    } catch (e) {
+      discard(client);
+      throw reason && !(e instanceof Error && e.message === reason.message) ? Object.assign(reason, { connectError: e }) : e;
+    } finally {
+      client.removeListener('event.log', onLog as never);
+    }
+  }, resolved.retry);
+}

@@ -1,0 +1,12 @@
+// velo-retry/kafka: producer, consumer and admin helpers over node-rdkafka, with retries that know
+// librdkafka's errors and metrics for every operation. Needs node-rdkafka (an optional peer
+// dependency) or @confluentinc/kafka-javascript, or a driver passed as { driver }.
+export { createProducer } from './producer';
+export type { VeloProducer, ProducerOptions, OutgoingMessage, Delivery, Compression, Headers } from './producer';
+export { createConsumer, TopicWaitError } from './consumer';
+export type { VeloConsumer, ConsumerOptions, IncomingMessage, TopicWait } from './consumer';
+export { ensureTopic, deleteTopic } from './admin';
+export type { TopicSpec } from './admin';
+export type { KafkaOptions } from './client';
+export { loadDriver } from './driver';
+export type { Driver, KafkaError } from './driver';

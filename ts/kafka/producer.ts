@@ -1,0 +1,203 @@
+// createProducer: send with retries and delivery reports. librdkafka already retries produce
+// requests itself (until message.timeout.ms); what this adds is what it lacks: a promise per
+// message settled by its delivery report, queue-full backpressure (poll and wait, never drop),
+// and a retry policy over final delivery failures that can clear (timed out, leader moved), while
+// failures that cannot (message too large, not authorized) fail at once.
+import { retry } from '../retry';
+import { checkObject, rangeError, typeError } from '../validate';
+import { checkConfig, connectFresh, resolveOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
+import { call, loadDriver, type DeliveryReport, type Driver, type KafkaError, type ProducerClient } from './driver';
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export interface ProducerOptions extends KafkaOptions {
+  /** Default 'none'; rejected when the linked librdkafka was built without it. */
+  compression?: Compression;
+  /** enable.idempotence; default true (retries then never duplicate or reorder). */
+  idempotence?: boolean;
+  /** How often delivery reports are polled, ms; default 5. */
+  pollInterval?: number;
+}
+
+export type Headers = Record<string, string | Buffer> | [string, string | Buffer][];
+
+export interface OutgoingMessage {
+  topic: string;
+  value: Buffer | string | null;
+  key?: Buffer | string | null;
+  headers?: Headers;
+  /** Default: the partitioner picks. */
+  partition?: number;
+  timestamp?: number;
+}
+
+export interface Delivery {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface VeloProducer {
+  send(message: OutgoingMessage): Promise<Delivery>;
+  sendMany(messages: readonly OutgoingMessage[]): Promise<Delivery[]>;
+  flush(timeout?: number): Promise<void>;
+  close(): Promise<void>;
+  /** The underlying driver client, for what this façade does not cover. */
+  readonly client: ProducerClient;
+}
+
+const COMPRESSION: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+const QUEUE_FULL = -184;
+
+interface Pending {
+  resolve(d: Delivery): void;
+  reject(e: unknown): void;
+}
+
+function checkCompression(driver: Driver, c: unknown): Compression {
+  if (c === undefined) return 'none';
+  if (typeof c !== 'string' || !COMPRESSION.includes(c as Compression)) {
+    throw (typeof c === 'string' ? rangeError : typeError)('options.compression', `one of ${COMPRESSION.join(', ')}`, c);
+  }
+  if (c !== 'none' && driver.features && !driver.features.includes(c)) {
+    throw rangeError('options.compression', `a codec this librdkafka ${driver.librdkafkaVersion ?? ''} was built with (${driver.features.filter((f) => COMPRESSION.includes(f as Compression)).join(', ') || 'none'})`, c);
+  }
+  return c as Compression;
+}
+
+function toBuffer(name: string, v: unknown): Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (Buffer.isBuffer(v)) return v;
+  if (typeof v === 'string') return Buffer.from(v);
+  throw typeError(name, 'a Buffer, a string or null', v);
+}
+
+/**
+ * node-rdkafka sends a header value as a C string made from its UTF-8 text: a NUL byte ends it
+ * and bytes that are not UTF-8 are replaced. Rather than lose data silently, such values are refused.
+ */
+function toHeaders(h: Headers | undefined): Record<string, Buffer | string>[] | undefined {
+  if (h === undefined) return undefined;
+  if (typeof h !== 'object' || h === null) throw typeError('message.headers', 'an object or an array of [key, value] pairs', h);
+  const entries = Array.isArray(h) ? h : Object.entries(h);
+  return entries.map(([k, v]) => {
+    if (typeof k !== 'string' || k === '' || k.includes('\0')) throw typeError('message.headers key', 'a non-empty string without NUL', k);
+    const name = `message.headers["${k}"]`;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) throw rangeError(name, 'text without NUL characters (node-rdkafka ends header values at the first NUL)', v);
+    } else if (Buffer.isBuffer(v)) {
+      if (v.includes(0) || !Buffer.from(v.toString('utf8'), 'utf8').equals(v)) {
+        throw rangeError(name, 'UTF-8 bytes without NUL (node-rdkafka sends header values as C strings); base64-encode binary values', v);
+      }
+    } else {
+      throw typeError(name, 'a string or Buffer', v);
+    }
+    return { [k]: v };
+  });
+}
+
+function checkMessage(m: OutgoingMessage): void {
+  checkObject('message', m);
+  if (typeof m.topic !== 'string' || m.topic === '') throw typeError('message.topic', 'a non-empty string', m.topic);
+  if (m.partition !== undefined && (!Number.isInteger(m.partition) || m.partition < 0)) throw rangeError('message.partition', 'an integer >= 0', m.partition);
+}
+
+export async function createProducer(config: Record<string, unknown>, options: ProducerOptions = {}): Promise<VeloProducer> {
+  const base = checkConfig(config);
+  const driver = loadDriver(options.driver);
+  const resolved = resolveOptions(options, 'createProducer');
+  const compression = checkCompression(driver, options.compression);
+  const pollInterval = options.pollInterval ?? 5;
+  if (!(pollInterval >= 1)) throw rangeError('options.pollInterval', 'a number of ms >= 1', pollInterval);
+  const conf = {
+    'enable.idempotence': options.idempotence ?? true,
+    'compression.codec': compression,
+    ...base,
+    dr_cb: true,
+    event_cb: true,
+  };
+  const client = await connectFresh(() => new driver.Producer(conf), resolved);
+  return new Producer(client, resolved, pollInterval);
+}
+
+class Producer implements VeloProducer {
+  /** Waiters for room in librdkafka's queue, woken by each delivery report. */
+  private roomWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    readonly client: ProducerClient,
+    private readonly o: ResolvedKafkaOptions,
+    pollInterval: number,
+  ) {
+    client.setPollInterval(pollInterval);
+    client.on('delivery-report', ((err: KafkaError | null, report: DeliveryReport) => {
+      const pending = report.opaque as Pending | undefined;
+      if (pending) {
+        if (err) pending.reject(err);
+        else pending.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
+      }
+      const waiters = this.roomWaiters;
+      if (waiters.length) {
+        this.roomWaiters = [];
+        for (const w of waiters) w();
+      }
+    }) as never);
+  }
+
+  send(message: OutgoingMessage): Promise<Delivery> {
+    let value: Buffer | null, key: Buffer | null, headers: Record<string, Buffer | string>[] | undefined;
+    try {
+      if (this.closed) throw Object.assign(new Error('velo-retry/kafka: this producer is closed'), { code: 'ERR_PRODUCER_CLOSED' });
+      checkMessage(message);
+      value = toBuffer('message.value', message.value);
+      key = message.key === undefined ? null : toBuffer('message.key', message.key);
+      headers = toHeaders(message.headers);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return retry(({ signal }) => this.produceOnce(message, value, key, headers, signal), this.o.retry);
+  }
+
+  /** One produce, settled by its delivery report. A full queue waits for room: backpressure. */
+  private async produceOnce(m: OutgoingMessage, value: Buffer | null, key: Buffer | null, headers: Record<string, Buffer | string>[] | undefined, signal: AbortSignal | undefined): Promise<Delivery> {
+    for (;;) {
+      let pending!: Pending;
+      const delivered = new Promise<Delivery>((resolve, reject) => (pending = { resolve, reject }));
+      try {
+        this.client.produce(m.topic, m.partition ?? null, value, key, m.timestamp ?? null, pending, headers);
+        return await delivered;
+      } catch (e) {
+        if ((e as KafkaError).code !== QUEUE_FULL) throw e;
+        // Queue full: nothing was enqueued. Serve delivery reports and wait until one frees room
+        // (or 50 ms), then try again; the retry policy's timeout and signal bound the wait.
+        if (signal?.aborted) throw e;
+        this.client.poll();
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 50);
+          this.roomWaiters.push(() => (clearTimeout(t), resolve()));
+        });
+      }
+    }
+  }
+
+  sendMany(messages: readonly OutgoingMessage[]): Promise<Delivery[]> {
+    if (!Array.isArray(messages)) return Promise.reject(typeError('messages', 'an array of messages', messages));
+    return Promise.all(messages.map((m) => this.send(m)));
+  }
+
+  async flush(timeout = 30_000): Promise<void> {
+    await call<void>((cb) => this.client.flush(timeout, cb));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      await new Promise<void>((resolve) => this.client.disconnect(() => resolve()));
+    }
+  }
+}
+
