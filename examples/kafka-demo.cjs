@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// npm run demo [-- --brokers host:port] [-- --messages N]
+//
+// A consumer waits for a topic that does not exist yet, the topic is created, N messages are
+// produced and all N consumed, then the metrics. With no --brokers and no KAFKA_BROKERS it runs on
+// librdkafka's in-process mock cluster, so it needs nothing but `npm install`. Exits 0 only when
+// every message came back, exactly once.
+'use strict';
+const { randomUUID } = require('node:crypto');
+const { RetryMetrics, implementation } = require('..');
+const { createConsumer, createProducer, ensureTopic, loadDriver } = require('../dist/kafka');
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+const N = Number(arg('messages', '20000'));
+const VALUE_BYTES = 256;
+const tty = process.stdout.isTTY;
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/** A progress bar on a terminal; a line every quarter elsewhere (CI logs). */
+function progress(label, total) {
+  const t0 = performance.now();
+  let lastQuarter = -1;
+  return (done) => {
+    const rate = done / ((performance.now() - t0) / 1000 || 1);
+    if (tty) {
+      const width = 30;
+      const full = Math.round((done / total) * width);
+      process.stdout.write(`\r  ${label} [${'#'.repeat(full)}${'.'.repeat(width - full)}] ${fmt(done)}/${fmt(total)}  ${fmt(rate)} msg/s `);
+      if (done === total) process.stdout.write('\n');
+    } else {
+      const quarter = Math.floor((done / total) * 4);
+      if (quarter !== lastQuarter) {
+        lastQuarter = quarter;
+        console.log(`  ${label} ${fmt(done)}/${fmt(total)}  ${fmt(rate)} msg/s`);
+      }
+    }
+  };
+}
+
+/** The cluster: the one named, or an embedded mock cluster owned by one client. */
+async function cluster(driver) {
+  const named = arg('brokers', process.env.KAFKA_BROKERS);
+  if (named) return { brokers: named, mock: null, describe: `Kafka at ${named}` };
+  const owner = new driver.Producer({ 'test.mock.num.brokers': 1, 'bootstrap.servers': 'mock:0' });
+  const md = await new Promise((resolve, reject) => owner.connect({ timeout: 10_000 }, (e, m) => (e ? reject(e) : resolve(m))));
+  const brokers = md.brokers.map((b) => `${b.host}:${b.port}`).join(',');
+  return { brokers, mock: owner, describe: `librdkafka's in-process mock cluster at ${brokers} (pass --brokers host:port for a real one)` };
+}
+
+async function main() {
+  if (!(Number.isInteger(N) && N > 0)) throw new RangeError(`--messages must be a positive integer, got ${arg('messages')}`);
+  const driver = loadDriver();
+  const { brokers, mock, describe } = await cluster(driver);
+  const config = { 'bootstrap.servers': brokers };
+  const topic = `velo-demo-${randomUUID().slice(0, 8)}`;
+  const metrics = new RetryMetrics();
+  console.log(`velo-retry demo: ${fmt(N)} messages through ${describe}`);
+  console.log(`  librdkafka ${driver.librdkafkaVersion}, hot paths: ${implementation}\n`);
+
+  // 1. A consumer that waits for a topic nobody has created yet.
+  console.log(`1. consumer waits for topic ${topic}, which does not exist yet`);
+  const waitStart = performance.now();
+  const consumerReady = createConsumer(
+    { ...config, 'group.id': `${topic}-group` },
+    {
+      topics: [topic],
+      fromBeginning: true,
+      waitTimeout: '60s',
+      metrics,
+      retry: { strategy: { kind: 'exponential', initial: '250ms', max: '2s', multiplier: 1.5 } },
+      onTopicWait: ({ attempt, delay, elapsed }) => console.log(`   check ${attempt + 1}: missing; next check in ${Math.round(delay)} ms (${secs(elapsed)} waited)`),
+    },
+  );
+
+  // 2. The topic appears 2.5 s later.
+  await new Promise((r) => setTimeout(r, 2_500));
+  if (mock) {
+    // The mock cluster does not serve CreateTopics; it creates a topic when a client asks for it.
+    await new Promise((resolve, reject) => mock.getMetadata({ topic, timeout: 5_000 }, (e) => (e ? reject(e) : resolve())));
+    console.log(`2. created ${topic} (mock cluster: on first request, 4 partitions)`);
+  } else {
+    await ensureTopic(config, topic, { partitions: 3 }, { metrics });
+    console.log(`2. created ${topic} with ensureTopic (3 partitions)`);
+  }
+  const consumer = await consumerReady;
+  console.log(`   consumer found it after ${consumer.topicWait.attempts} checks, ${secs(performance.now() - waitStart)} into the wait\n`);
+
+  // 3. Produce N messages.
+  console.log(`3. producing ${fmt(N)} messages of ${VALUE_BYTES} bytes`);
+  const producer = await createProducer(config, { metrics, retry: { timeout: '60s' } });
+  const pad = 'x'.repeat(VALUE_BYTES);
+  const bar = progress('produced', N);
+  const t0 = performance.now();
+  let delivered = 0;
+  const sends = [];
+  for (let i = 0; i < N; i++) {
+    const value = `${String(i).padStart(8, '0')}:${pad}`.slice(0, VALUE_BYTES);
+    sends.push(producer.send({ topic, key: `customer-${i % 97}`, value, headers: { seq: String(i) } }).then(() => {
+      delivered++;
+      if (delivered % 500 === 0 || delivered === N) bar(delivered);
+    }));
+  }
+  await Promise.all(sends);
+  const produceMs = performance.now() - t0;
+  console.log(`   ${fmt(N / (produceMs / 1000))} msg/s, ${((N * VALUE_BYTES) / (produceMs / 1000) / 1e6).toFixed(1)} MB/s, all acknowledged in ${secs(produceMs)}\n`);
+
+  // 4. Consume them all.
+  console.log(`4. consuming`);
+  const seen = new Uint8Array(N);
+  let received = 0;
+  let duplicates = 0;
+  const cbar = progress('consumed', N);
+  const deadline = setTimeout(() => consumer.stop(), 60_000);
+  for await (const m of consumer) {
+    const seq = Number(m.headers.seq.toString());
+    if (seen[seq]++) duplicates++;
+    else received++;
+    if (received % 500 === 0 || received === N) cbar(received);
+    if (received === N) break;
+  }
+  clearTimeout(deadline);
+  console.log(`   ${fmt(received)} of ${fmt(N)} back, ${duplicates} duplicates\n`);
+
+  await producer.close();
+  await consumer.close();
+  mock?.disconnect();
+
+  // 5. What happened.
+  const s = metrics.snapshot();
+  console.log('5. metrics');
+  console.table({
+    attempts: s.attempts,
+    successes: s.successes,
+    failures: s.failures,
+    retries: s.retries,
+    'TopicMissing errors': s.errors.TopicMissing,
+    'success rate %': Number(s.successRate.toFixed(2)),
+    'mean attempts per success': Number(s.meanAttemptsPerSuccess.toFixed(3)),
+    'latency p50 ms': s.latency.p50,
+    'latency p99 ms': s.latency.p99,
+    'latency max ms': s.latency.max,
+  });
+  console.log(metrics.toPrometheus());
+
+  const ok = received === N && duplicates === 0;
+  console.log(ok ? `OK: all ${fmt(N)} messages came back.` : `FAILED: ${fmt(received)} of ${fmt(N)} came back, ${duplicates} duplicates.`);
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
