@@ -225,6 +225,21 @@ describe('retry: timers', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it('ends its waits under fake timers that leave performance.now alone', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { fn, calls } = failing('network', 2);
+      const p = retry(fn, { strategy: fixed(60_000) });
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(calls).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(60_000);
+      await expect(p).resolves.toBe('ok');
+      expect(calls).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('schedules with the global setTimeout, so fake timers drive it, and chains waits past 2^31-1 ms', async () => {
     vi.useFakeTimers();
     try {
