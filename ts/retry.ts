@@ -9,6 +9,7 @@ import { parseDuration } from './duration';
 import type { RetryMetrics } from './metrics';
 import type { MetricsTwin } from './metrics/twin';
 import { RetryPolicy } from './policy';
+import { timerUntil } from './timers';
 import { checkBoolean, checkFunction, checkNumber, checkSignal, typeError } from './validate';
 
 /** What `fn` receives on each attempt. */
@@ -90,44 +91,6 @@ export function defaultShouldRetry(error: unknown, category: ErrorCategory): boo
 }
 
 const DEFAULT_RETRIES = 10;
-/** setTimeout fires at once for delays above 2^31 - 1 ms, so longer waits are chained. */
-const MAX_TIMER = 2 ** 31 - 1;
-
-/** Wake-ups at most this early are libuv's stale loop clock, and are re-armed; see timerUntil. */
-const EARLY_SLACK = 16;
-
-/**
- * Calls `done` once the wait until `until` (a performance.now() time) is over; returns a canceller.
- * - setTimeout cannot hold more than 2^31 - 1 ms, so a longer wait is a chain of timers, counted
- *   down by what each one covered.
- * - libuv measures a timeout from its loop time, cached when the loop iteration began, so a timer
- *   can fire a millisecond or more early in real time. A wake-up at most EARLY_SLACK ms early
- *   is re-armed for the rest, which keeps a total timeout from ending short. A larger gap means a
- *   clock that is not ours to trust (fake timers that do not fake performance.now): the timer's
- *   own count is taken as the truth, so such a wait still ends.
- * The global setTimeout is looked up per call, so users' fake timers drive it.
- */
-function timerUntil(until: number, done: () => void, unref: boolean): () => void {
-  let timer: NodeJS.Timeout;
-  let remaining = until - performance.now();
-  const arm = () => {
-    const chunk = Math.min(Math.max(0, Math.ceil(remaining)), MAX_TIMER);
-    timer = setTimeout(() => {
-      remaining -= chunk;
-      if (remaining > 0) return arm();
-      const early = until - performance.now();
-      if (early > 0 && early <= EARLY_SLACK) {
-        remaining = early;
-        return arm();
-      }
-      done();
-    }, chunk);
-    if (unref) timer.unref();
-  };
-  arm();
-  return () => clearTimeout(timer);
-}
-
 const FIRST: AttemptContext = Object.freeze({ attempt: 0, signal: undefined });
 /** Rejection value of a race or wait cut short by the signal or the deadline; never escapes Run. */
 const STOPPED = Symbol('stopped');

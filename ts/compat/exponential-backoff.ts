@@ -1,0 +1,91 @@
+// velo-retry/exponential-backoff: exponential-backoff 3.1.3's backOff(), same options, defaults,
+// delay formula (startingDelay * timeMultiple^n, capped at maxDelay; full jitter rounds) and
+// `retry(e, attemptNumber)` awaited after every failure. With `metrics`, each call also feeds
+// RetryMetrics with error categories.
+//
+// Where the original misbehaves, this does not: options are validated (a numOfAttempts of "abc"
+// retried forever there), and delays past 2^31 - 1 ms wait that long (setTimeout fired them at once).
+import type { RetryMetrics } from '../metrics';
+import { sleep } from '../timers';
+import { checkBoolean, checkFunction, checkNumber, checkObject, rangeError, typeError } from '../validate';
+import { compatMetrics } from './report';
+
+export type JitterType = 'none' | 'full';
+
+export interface IBackOffOptions {
+  /** Wait startingDelay before the first call too; default false. */
+  delayFirstAttempt: boolean;
+  /** 'none' (default) or 'full': a random delay in [0, delay], rounded. */
+  jitter: JitterType;
+  /** Cap on any delay, ms; default Infinity. */
+  maxDelay: number;
+  /** Attempts in all, at least 1; default 10. */
+  numOfAttempts: number;
+  /** Called with each error and the upcoming attempt number; false stops. Default: always true. */
+  retry: (e: any, attemptNumber: number) => boolean | Promise<boolean>;
+  /** First delay, ms; default 100. */
+  startingDelay: number;
+  /** Factor between delays; default 2. */
+  timeMultiple: number;
+  /** velo-retry: record attempts, categories and latency here. */
+  metrics?: RetryMetrics;
+}
+
+export type BackoffOptions = Partial<IBackOffOptions>;
+
+const DEFAULTS: IBackOffOptions = {
+  delayFirstAttempt: false,
+  jitter: 'none',
+  maxDelay: Infinity,
+  numOfAttempts: 10,
+  retry: () => true,
+  startingDelay: 100,
+  timeMultiple: 2,
+};
+
+function sanitize(options: BackoffOptions): IBackOffOptions {
+  checkObject('options', options);
+  const o: IBackOffOptions = { ...DEFAULTS, ...options };
+  checkBoolean('delayFirstAttempt', o.delayFirstAttempt);
+  if (o.jitter !== 'none' && o.jitter !== 'full') throw (typeof o.jitter === 'string' ? rangeError : typeError)('jitter', '"none" or "full"', o.jitter);
+  checkNumber('maxDelay', o.maxDelay, 0, Infinity);
+  if (typeof o.numOfAttempts !== 'number' || Number.isNaN(o.numOfAttempts)) throw typeError('numOfAttempts', 'a number', o.numOfAttempts);
+  checkFunction('retry', o.retry);
+  checkNumber('startingDelay', o.startingDelay, 0, Number.MAX_SAFE_INTEGER);
+  checkNumber('timeMultiple', o.timeMultiple, 0, Number.MAX_VALUE);
+  // The original raises anything below 1 to 1.
+  if (o.numOfAttempts < 1) o.numOfAttempts = 1;
+  return o;
+}
+
+function delayFor(o: IBackOffOptions, power: number): number {
+  const delay = Math.min(o.startingDelay * Math.pow(o.timeMultiple, power), o.maxDelay);
+  return o.jitter === 'full' ? Math.round(Math.random() * delay) : delay;
+}
+
+/** Calls `request` until it resolves, waiting startingDelay * timeMultiple^n between attempts. */
+export async function backOff<T>(request: () => Promise<T>, options: BackoffOptions = {}): Promise<T> {
+  if (typeof request !== 'function') throw typeError('request', 'a function', request);
+  const o = sanitize(options);
+  const metrics = compatMetrics(o.metrics);
+  const start = metrics ? performance.now() : 0;
+  let attemptNumber = 0;
+  for (;;) {
+    // Before attempt n: nothing before the first unless delayFirstAttempt, which shifts the powers by one.
+    if (o.delayFirstAttempt) await sleep(delayFor(o, attemptNumber));
+    else if (attemptNumber > 0) await sleep(delayFor(o, attemptNumber - 1));
+    try {
+      const value = await request();
+      metrics?.success(attemptNumber + 1, start);
+      return value;
+    } catch (e) {
+      attemptNumber++;
+      const again = await o.retry(e, attemptNumber);
+      if (!again || attemptNumber >= o.numOfAttempts) {
+        metrics?.failure(e, attemptNumber, start, false);
+        throw e;
+      }
+      metrics?.retry(e);
+    }
+  }
+}
