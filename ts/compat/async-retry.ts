@@ -8,7 +8,7 @@
 // - retries: Infinity works: node-retry computed an infinite array of delays and ran out of memory;
 // - an onRetry that throws rejects with that error: the original left the promise pending forever.
 import type { RetryMetrics } from '../metrics';
-import { sleep } from '../timers';
+import { timerUntil } from '../timers';
 import { compatMetrics, type CompatMetrics } from './report';
 
 declare namespace retry {
@@ -93,9 +93,11 @@ function retry<A>(fn: retry.RetryFunction<A>, opts?: retry.Options): Promise<A> 
     let errors: unknown[] = [];
     let attempt = 1;
     let done = false;
+    let cancelWait: (() => void) | undefined;
     const finish = (settle: () => void) => {
       if (done) return;
       done = true;
+      cancelWait?.(); // a bail or a failing onRetry leaves no attempt pending
       settle();
     };
     const bail = (error?: Error) => {
@@ -131,17 +133,18 @@ function retry<A>(fn: retry.RetryFunction<A>, opts?: retry.Options): Promise<A> 
         return finish(() => reject(main));
       }
       metrics?.retry(error);
+      // As node-retry: the next attempt is scheduled first, then onRetry is told.
+      cancelWait = timerUntil(performance.now() + delay, () => {
+        cancelWait = undefined;
+        attempt++;
+        run(attempt);
+      }, options.unref === true);
       try {
         options.onRetry?.(error as Error, num);
       } catch (e) {
         metrics?.failure(e, num, start, false);
-        return finish(() => reject(e));
+        finish(() => reject(e));
       }
-      sleep(delay, undefined, options.unref === true).then(() => {
-        if (done) return;
-        attempt++;
-        run(attempt);
-      });
     };
 
     const run = (num: number) => {

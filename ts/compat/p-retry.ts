@@ -268,8 +268,7 @@ function makeRetriable<A extends unknown[], R>(fn: (...args: A) => PromiseLike<R
   };
 }
 
+// require('velo-retry/p-retry') is pRetry itself, carrying these exports (cjs/p-retry.cjs); the ESM
+// entry (esm/p-retry.mjs) re-exports that same object, so there is one instance.
 export { pRetry, makeRetriable };
 export default pRetry;
-// p-retry users call the module itself: require('velo-retry/p-retry') is pRetry, carrying the named
-// exports too (the ESM entry, esm/p-retry.mjs, re-exports this same object).
-module.exports = Object.assign(pRetry, exports, { __esModule: true });
