@@ -1,16 +1,45 @@
-// npm run bench [-- --json out.json]: native vs TS twins per call shape, and retry()'s success path.
+// npm run bench [-- --json out.json] [-- --skip-kafka] [-- --only "hot paths"]
+// Native vs TS twins per call shape, retry() against its peers, compat layers against their
+// originals, and Kafka producer throughput; ratios measured in one run, on this machine.
 'use strict';
-const { writeFileSync } = require('fs');
+const { mkdirSync, writeFileSync } = require('fs');
 const os = require('os');
-const { hotPaths, printGroups } = require('./hot-paths.cjs');
+const path = require('path');
+const { hotPaths } = require('./hot-paths.cjs');
+const { peers } = require('./peers.cjs');
+const { rowsOf, print, svg } = require('./report.cjs');
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const value = (name) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
 
 (async () => {
-  const machine = `${os.cpus()[0].model}, ${os.cpus().length} cores, node ${process.version}`;
+  const machine = `${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
   console.log(`velo-retry bench on ${machine}\n`);
-  const groups = await hotPaths();
-  printGroups(groups);
-  const json = process.argv.indexOf('--json');
-  if (json > 0) writeFileSync(process.argv[json + 1], JSON.stringify({ machine, date: new Date().toISOString(), groups }, null, 2));
+  const only = value('only');
+  const sections = [
+    ['hot paths', hotPaths],
+    ['peers', peers],
+  ];
+  if (!flag('skip-kafka')) sections.push(['kafka', (...a) => require('./kafka.cjs').kafka(...a)]);
+  const groups = [];
+  for (const [name, run] of sections) {
+    if (only && only !== name) continue;
+    console.error(`running: ${name}`);
+    groups.push(...(await run()));
+  }
+  const rows = rowsOf(groups);
+  print(rows);
+  const date = new Date().toISOString();
+  const dir = path.join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const chart = path.join(dir, `bench-${date.slice(0, 19).replace(/:/g, '-')}.svg`);
+  writeFileSync(chart, svg(rows, `velo-retry bench, ${date.slice(0, 10)}: ${machine}`));
+  console.log(`chart: ${path.relative(process.cwd(), chart)}`);
+  const json = value('json');
+  if (json) writeFileSync(json, JSON.stringify({ machine, date, rows }, null, 2));
+  const missed = rows.filter((r) => r.met === false);
+  console.log(missed.length ? `targets missed: ${missed.map((r) => `${r.name} (${r.variant})`).join('; ')}` : 'every target met');
 })().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -55,10 +55,128 @@ function mainError(errors: unknown[]): unknown {
   return main;
 }
 
+type Settings = Required<Pick<retry.Options, 'factor' | 'minTimeout' | 'maxTimeout' | 'randomize'>> & { retries: number };
+
+/** One retry() call. The success path costs one promise, this object and the bail closure. */
+class Run<A> {
+  private readonly start: number;
+  private readonly startDate: number;
+  private readonly maxRetryTime: number;
+  private readonly forever: boolean;
+  private readonly metrics: CompatMetrics | undefined;
+  private delays: number[] | undefined;
+  private used = 0;
+  private errors: unknown[] = [];
+  private attempt = 1;
+  private done = false;
+  private cancelWait: (() => void) | undefined;
+  readonly bail = (error?: Error) => {
+    this.metrics?.failure(error, this.attempt, this.start, false);
+    this.finish(() => this.reject(error || new Error('Aborted')));
+  };
+
+  constructor(
+    private readonly fn: retry.RetryFunction<A>,
+    private readonly options: retry.Options,
+    private readonly o: Settings,
+    private readonly resolve: (value: A) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.forever = options.forever === true || o.retries === Infinity;
+    this.maxRetryTime = options.maxRetryTime || Infinity;
+    this.startDate = this.maxRetryTime === Infinity ? 0 : Date.now();
+    this.metrics = compatMetrics(options.metrics);
+    this.start = this.metrics ? performance.now() : 0;
+  }
+
+  private finish(settle: () => void): void {
+    if (this.done) return;
+    this.done = true;
+    this.cancelWait?.(); // a bail or a failing onRetry leaves no attempt pending
+    settle();
+  }
+
+  private timedOut(): boolean {
+    return this.maxRetryTime !== Infinity && Date.now() - this.startDate >= this.maxRetryTime;
+  }
+
+  /**
+   * node-retry draws every delay up front and sorts them. They are drawn here, at the first
+   * failure, in the same order: the same Math.random gives the same waits, and a call that
+   * succeeds at once draws nothing. Only an unbounded count is drawn one at a time.
+   */
+  private nextDelay(): number | undefined {
+    const o = this.o;
+    if (!Number.isFinite(o.retries)) return delayAt(this.used++, o);
+    if (this.delays === undefined) {
+      this.delays = [];
+      for (let i = 0; i < o.retries; i++) this.delays.push(delayAt(i, o));
+      if (this.forever && this.delays.length === 0) this.delays.push(delayAt(0, o));
+      this.delays.sort((a, b) => a - b);
+    }
+    const d = this.delays[this.used++];
+    if (d !== undefined) return d;
+    if (!this.forever || this.delays.length === 0) return undefined;
+    this.errors = this.errors.slice(-1); // forever: only the last error is kept
+    return this.delays[this.delays.length - 1];
+  }
+
+  /** node-retry's operation.retry(): the delay before another attempt, or undefined when none follows. */
+  private scheduleRetry(error: unknown): number | undefined {
+    if (!error) return undefined;
+    if (this.timedOut()) {
+      this.errors.push(error);
+      this.errors.unshift(new Error('RetryOperation timeout occurred'));
+      return undefined;
+    }
+    this.errors.push(error);
+    return this.nextDelay();
+  }
+
+  private failed(error: unknown, num: number): void {
+    if (this.done) return;
+    if ((error as { bail?: unknown } | null | undefined)?.bail) return this.bail(error as Error);
+    const delay = this.scheduleRetry(error);
+    if (delay === undefined) {
+      const main = mainError(this.errors);
+      this.metrics?.failure(main ?? error, num, this.start, this.timedOut());
+      return this.finish(() => this.reject(main));
+    }
+    this.metrics?.retry(error);
+    // As node-retry: the next attempt is scheduled first, then onRetry is told.
+    this.cancelWait = timerUntil(performance.now() + delay, () => {
+      this.cancelWait = undefined;
+      this.run(++this.attempt);
+    }, this.options.unref === true);
+    try {
+      this.options.onRetry?.(error as Error, num);
+    } catch (e) {
+      this.metrics?.failure(e, num, this.start, false);
+      this.finish(() => this.reject(e));
+    }
+  }
+
+  run(num: number): void {
+    let value: A | Promise<A>;
+    try {
+      value = this.fn(this.bail, num);
+    } catch (error) {
+      return this.failed(error, num);
+    }
+    Promise.resolve(value).then(
+      (v) => {
+        if (!this.done) this.metrics?.success(num, this.start);
+        this.finish(() => this.resolve(v));
+      },
+      (error) => this.failed(error, num),
+    );
+  }
+}
+
 function retry<A>(fn: retry.RetryFunction<A>, opts?: retry.Options): Promise<A> {
   return new Promise<A>((resolve, reject) => {
     const options = opts ?? {};
-    const o = {
+    const o: Settings = {
       retries: options.retries ?? 10,
       factor: options.factor ?? 2,
       minTimeout: options.minTimeout ?? 1000,
@@ -67,102 +185,7 @@ function retry<A>(fn: retry.RetryFunction<A>, opts?: retry.Options): Promise<A> 
       randomize: 'randomize' in options ? options.randomize! : true,
     };
     if (o.minTimeout > o.maxTimeout) throw new Error('minTimeout is greater than maxTimeout');
-    const forever = options.forever === true || o.retries === Infinity;
-    let metrics: CompatMetrics | undefined;
-    try {
-      metrics = compatMetrics(options.metrics);
-    } catch (e) {
-      return reject(e);
-    }
-    const start = performance.now();
-    const startDate = Date.now();
-    const maxRetryTime = options.maxRetryTime || Infinity;
-
-    // Delays are drawn up front and sorted, as node-retry does, so the same Math.random gives the
-    // same waits; only an unbounded count is drawn lazily (node-retry's array never ended).
-    const finite = Number.isFinite(o.retries);
-    const delays: number[] = [];
-    if (finite) {
-      for (let i = 0; i < o.retries; i++) delays.push(delayAt(i, o));
-      if (forever && delays.length === 0) delays.push(delayAt(0, o));
-      delays.sort((a, b) => a - b);
-    }
-    const lastDelay = delays[delays.length - 1];
-    let used = 0;
-
-    let errors: unknown[] = [];
-    let attempt = 1;
-    let done = false;
-    let cancelWait: (() => void) | undefined;
-    const finish = (settle: () => void) => {
-      if (done) return;
-      done = true;
-      cancelWait?.(); // a bail or a failing onRetry leaves no attempt pending
-      settle();
-    };
-    const bail = (error?: Error) => {
-      metrics?.failure(error, attempt, start, false);
-      finish(() => reject(error || new Error('Aborted')));
-    };
-
-    /** node-retry's operation.retry(): whether another attempt was scheduled. */
-    const scheduleRetry = (error: unknown): number | undefined => {
-      if (!error) return undefined;
-      if (Date.now() - startDate >= maxRetryTime) {
-        errors.push(error);
-        errors.unshift(new Error('RetryOperation timeout occurred'));
-        return undefined;
-      }
-      errors.push(error);
-      let delay = finite ? delays[used++] : delayAt(used++, o);
-      if (delay === undefined) {
-        if (!forever || lastDelay === undefined) return undefined;
-        errors = errors.slice(-1); // forever: only the last error is kept
-        delay = lastDelay;
-      }
-      return delay;
-    };
-
-    const onError = (error: unknown, num: number) => {
-      if (done) return;
-      if ((error as { bail?: unknown } | null | undefined)?.bail) return bail(error as Error);
-      const delay = scheduleRetry(error);
-      if (delay === undefined) {
-        const main = mainError(errors);
-        metrics?.failure(main ?? error, num, start, Date.now() - startDate >= maxRetryTime);
-        return finish(() => reject(main));
-      }
-      metrics?.retry(error);
-      // As node-retry: the next attempt is scheduled first, then onRetry is told.
-      cancelWait = timerUntil(performance.now() + delay, () => {
-        cancelWait = undefined;
-        attempt++;
-        run(attempt);
-      }, options.unref === true);
-      try {
-        options.onRetry?.(error as Error, num);
-      } catch (e) {
-        metrics?.failure(e, num, start, false);
-        finish(() => reject(e));
-      }
-    };
-
-    const run = (num: number) => {
-      let value: A | Promise<A>;
-      try {
-        value = fn(bail, num);
-      } catch (error) {
-        return onError(error, num);
-      }
-      Promise.resolve(value).then(
-        (v) => {
-          if (!done) metrics?.success(num, start);
-          finish(() => resolve(v));
-        },
-        (error) => onError(error, num),
-      );
-    };
-    run(attempt);
+    new Run(fn, options, o, resolve, reject).run(1);
   });
 }
 
