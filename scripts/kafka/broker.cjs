@@ -183,4 +183,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { startBroker, stopBroker };
+module.exports = { startBroker, stopBroker, classpath };

@@ -11,3 +11,5 @@ export interface Broker {
 }
 export function startBroker(options?: { detached?: boolean; timeoutMs?: number; messageMaxBytes?: number }): Promise<Broker>;
 export function stopBroker(broker: { pid: number; dir: string }): Promise<void>;
+/** The broker's classpath (Maven resolves the jars into ~/.m2 once). */
+export function classpath(): string;

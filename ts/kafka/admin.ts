@@ -36,7 +36,7 @@ export async function ensureTopic(config: Record<string, unknown>, topic: string
             else reject(err);
           });
         }),
-      resolved.retry,
+      resolved.connect,
     );
   } finally {
     admin.disconnect();
@@ -60,7 +60,7 @@ export async function deleteTopic(config: Record<string, unknown>, topic: string
             else reject(err);
           });
         }),
-      resolved.retry,
+      resolved.connect,
     );
   } finally {
     admin.disconnect();

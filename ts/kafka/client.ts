@@ -26,7 +26,13 @@ export interface KafkaOptions {
 }
 
 export interface ResolvedKafkaOptions {
-  retry: RetryOptions;
+  /** For connecting and admin calls: retry until the total timeout (default 60 s). */
+  connect: RetryOptions;
+  /**
+   * For each message sent or handled: 5 retries by default and no total timeout, so the engine's
+   * success path stays timer-free (librdkafka's message.timeout.ms already bounds a delivery).
+   */
+  perMessage: RetryOptions;
   waitTimeout: number;
   connectTimeout: number;
 }
@@ -41,8 +47,10 @@ export function resolveOptions(options: KafkaOptions, what: string): ResolvedKaf
   const strategy: RetryStrategy = r.strategy ?? policy.strategy;
   compileStrategy(strategy, 'options.retry.strategy');
   const connectTimeout = durationOption('connectTimeout', options.connectTimeout, 10_000);
+  const base = { ...r, strategy, metrics: options.metrics };
   return {
-    retry: { retries: Infinity, timeout: 60_000, ...r, strategy, metrics: options.metrics },
+    connect: { retries: Infinity, timeout: 60_000, ...base },
+    perMessage: { retries: 5, ...base },
     waitTimeout: policy.waitTimeout,
     connectTimeout,
   };
@@ -110,5 +118,5 @@ export async function connectFresh<C extends Client>(make: () => C, resolved: Re
     } finally {
       client.removeListener('event.log', onLog as never);
     }
-  }, resolved.retry);
+  }, resolved.connect);
 }

@@ -127,7 +127,7 @@ async function waitForTopics(
         if (missing.length) throw notYet(missing);
       },
       {
-        ...resolved.retry,
+        ...resolved.connect,
         timeout: waitTimeout,
         retries: Infinity,
         onRetry: (ctx: RetryContext) => options.onTopicWait?.({ attempt: ctx.attempt, delay: ctx.delay, elapsed: ctx.elapsed, missing: [...missing] }),
@@ -170,7 +170,7 @@ class Consumer implements VeloConsumer {
     while (!this.stopped) {
       for (const m of await this.next()) {
         const message = toIncoming(m);
-        await retry(() => handler(message), this.o.retry);
+        await retry(() => handler(message), this.o.perMessage);
         this.client.commitMessage(m);
         if (this.stopped) return;
       }

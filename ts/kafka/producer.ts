@@ -117,7 +117,8 @@ export async function createProducer(config: Record<string, unknown>, options: P
     event_cb: true,
   };
   const client = await connectFresh(() => new driver.Producer(conf), resolved);
-  return new Producer(client, resolved, pollInterval);
+  const messageTimeout = Number(base['message.timeout.ms'] ?? base['delivery.timeout.ms'] ?? 300_000);
+  return new Producer(client, resolved, pollInterval, Number.isFinite(messageTimeout) && messageTimeout > 0 ? messageTimeout : 300_000);
 }
 
 class Producer implements VeloProducer {
@@ -129,6 +130,8 @@ class Producer implements VeloProducer {
     readonly client: ProducerClient,
     private readonly o: ResolvedKafkaOptions,
     pollInterval: number,
+    /** ms a send waits for room in a full queue: message.timeout.ms. */
+    private readonly queueFullLimit: number,
   ) {
     client.setPollInterval(pollInterval);
     client.on('delivery-report', ((err: KafkaError | null, report: DeliveryReport) => {
@@ -156,11 +159,17 @@ class Producer implements VeloProducer {
     } catch (e) {
       return Promise.reject(e);
     }
-    return retry(({ signal }) => this.produceOnce(message, value, key, headers, signal), this.o.retry);
+    return retry(({ signal }) => this.produceOnce(message, value, key, headers, signal), this.o.perMessage);
   }
 
-  /** One produce, settled by its delivery report. A full queue waits for room: backpressure. */
+  /**
+   * One produce, settled by its delivery report. A full queue is backpressure: nothing was
+   * enqueued, so serve delivery reports and wait until one frees room (or 50 ms), then try again,
+   * for at most message.timeout.ms (librdkafka's own bound on a delivery); past it the queue-full
+   * error goes to the retry policy like any other retriable failure.
+   */
   private async produceOnce(m: OutgoingMessage, value: Buffer | null, key: Buffer | null, headers: Record<string, Buffer | string>[] | undefined, signal: AbortSignal | undefined): Promise<Delivery> {
+    let waitedSince = 0;
     for (;;) {
       let pending!: Pending;
       const delivered = new Promise<Delivery>((resolve, reject) => (pending = { resolve, reject }));
@@ -168,10 +177,10 @@ class Producer implements VeloProducer {
         this.client.produce(m.topic, m.partition ?? null, value, key, m.timestamp ?? null, pending, headers);
         return await delivered;
       } catch (e) {
-        if ((e as KafkaError).code !== QUEUE_FULL) throw e;
-        // Queue full: nothing was enqueued. Serve delivery reports and wait until one frees room
-        // (or 50 ms), then try again; the retry policy's timeout and signal bound the wait.
-        if (signal?.aborted) throw e;
+        if ((e as KafkaError).code !== QUEUE_FULL || signal?.aborted) throw e;
+        const now = performance.now();
+        if (waitedSince === 0) waitedSince = now;
+        else if (now - waitedSince > this.queueFullLimit) throw e;
         this.client.poll();
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, 50);

@@ -1,0 +1,126 @@
+// Producer throughput on a real broker, one run: raw node-rdkafka, the velo-retry producer, and
+// Kafka's own Java ProducerPerformance (kafka-tools), with the same topic, record size, acks and
+// linger. Figures are ns per message (lower is better, like every other row) with msg/s, MB/s
+// and p50/p99 delivery latency as notes. Uses KAFKA_BROKERS, or starts the project's broker.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+const Kafka = require('node-rdkafka');
+const { startBroker, classpath } = require('../scripts/kafka/broker.cjs');
+const dist = path.join(__dirname, '..', 'dist');
+const { createProducer, ensureTopic } = require(`${dist}/kafka`);
+
+const N = Number(process.env.BENCH_KAFKA_MESSAGES || 200_000);
+const RECORD = 1024;
+// Idempotence (the façade's default) needs acks=all: librdkafka raises acks to all by itself, Java refuses otherwise.
+const SETTINGS = { acks: 'all', 'linger.ms': 5 };
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0;
+}
+
+function result(name, ms, latencies) {
+  latencies.sort((a, b) => a - b);
+  const perSec = N / (ms / 1000);
+  return {
+    name,
+    nsPerMessage: (ms * 1e6) / N,
+    note: `${Math.round(perSec).toLocaleString('en-US')} msg/s, ${((perSec * RECORD) / 1e6).toFixed(1)} MB/s, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+  };
+}
+
+/** node-rdkafka as fast as it goes: produce until the queue is full, poll, go on. */
+async function raw(brokers, topic, value) {
+  const p = new Kafka.Producer({ 'bootstrap.servers': brokers, dr_cb: true, 'enable.idempotence': true, ...SETTINGS });
+  await new Promise((resolve, reject) => p.connect({}, (e) => (e ? reject(e) : resolve())));
+  p.setPollInterval(5);
+  const latencies = [];
+  let delivered = 0;
+  const done = new Promise((resolve) =>
+    p.on('delivery-report', (err, report) => {
+      if (err) throw err;
+      latencies.push(performance.now() - report.opaque);
+      if (++delivered === N) resolve();
+    }),
+  );
+  const t0 = performance.now();
+  for (let i = 0; i < N; ) {
+    try {
+      p.produce(topic, null, value, null, null, performance.now());
+      i++;
+    } catch (e) {
+      if (e.code !== -184) throw e;
+      p.poll();
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  await done;
+  const ms = performance.now() - t0;
+  await new Promise((r) => p.disconnect(r));
+  return result('raw node-rdkafka', ms, latencies);
+}
+
+/** The velo-retry producer, used the way its README shows: one send() promise per message. */
+async function velo(brokers, topic, value) {
+  const p = await createProducer({ 'bootstrap.servers': brokers, ...SETTINGS });
+  const latencies = [];
+  const t0 = performance.now();
+  const sends = new Array(N);
+  for (let i = 0; i < N; i++) {
+    const sent = performance.now();
+    sends[i] = p.send({ topic, value }).then(() => latencies.push(performance.now() - sent));
+  }
+  await Promise.all(sends);
+  const ms = performance.now() - t0;
+  await p.close();
+  return result('velo-retry producer', ms, latencies);
+}
+
+/** Kafka's own load generator, same settings. */
+function java(brokers, topic, classpath) {
+  const r = spawnSync(
+    'java',
+    ['-Xmx512m', '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(N), '--record-size', String(RECORD), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, `acks=${SETTINGS.acks}`, `linger.ms=${SETTINGS['linger.ms']}`, 'enable.idempotence=true'],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
+  const line = r.stdout.split('\n').find((l) => l.includes('records sent'));
+  const m = line && /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, (\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/.exec(line);
+  if (!m) throw new Error(`ProducerPerformance said:\n${r.stdout}\n${r.stderr}`);
+  const perSec = Number(m[1]);
+  return { name: 'Kafka ProducerPerformance (Java)', nsPerMessage: 1e9 / perSec, note: `${Math.round(perSec).toLocaleString('en-US')} msg/s, ${m[2]} MB/s, p50 ${m[3]} ms, p99 ${m[4]} ms` };
+}
+
+async function kafka() {
+  const own = process.env.KAFKA_BROKERS ? undefined : await startBroker();
+  const brokers = process.env.KAFKA_BROKERS || own.brokers;
+  try {
+    const value = Buffer.alloc(RECORD, 'v');
+    const topic = (what) => `bench-${what}-${Date.now()}`;
+    const runs = [];
+    for (const [what, run] of [['raw', raw], ['velo', velo]]) {
+      const t = topic(what);
+      await ensureTopic({ 'bootstrap.servers': brokers }, t, { partitions: 3, replicationFactor: 1 });
+      console.error(`  kafka: ${what}, ${N} messages`);
+      runs.push(await run(brokers, t, value));
+    }
+    const jt = topic('java');
+    await ensureTopic({ 'bootstrap.servers': brokers }, jt, { partitions: 3, replicationFactor: 1 });
+    console.error(`  kafka: java, ${N} messages`);
+    runs.push(java(brokers, jt, own ? own.classpath : classpath()));
+    return [
+      {
+        section: 'kafka producer',
+        name: `${N.toLocaleString('en-US')} x 1 KiB, idempotent, acks=all, linger.ms=5, 3 partitions`,
+        unit: 'message',
+        variants: Object.fromEntries(runs.map((r) => [r.name, r.nsPerMessage])),
+        notes: Object.fromEntries(runs.map((r) => [r.name, r.note])),
+        chosen: 'velo-retry producer',
+        target: { variant: 'velo-retry producer', max: 1 / 0.95, text: '>= 95% of raw msg/s' },
+      },
+    ];
+  } finally {
+    await own?.stop();
+  }
+}
+
+module.exports = { kafka };
