@@ -158,6 +158,14 @@ export function retry<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, op
   );
 }
 
+/**
+ * @internal For a caller that made the first attempt itself, with options it validated once
+ * (the Kafka producer, per message): continues exactly as retry() does after a first failure.
+ */
+export function continueAfterFailure<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, options: RetryOptions, startedAt: number, error: unknown): Promise<T> {
+  return afterFirstFailure(fn, options, compiled(options.strategy), startedAt, error);
+}
+
 /** Async, so that anything Run's set-up throws (an invalid VELOSTREAM_RETRY_* env var) rejects. */
 async function afterFirstFailure<T>(
   fn: (context: AttemptContext) => T | PromiseLike<T>,

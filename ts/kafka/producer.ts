@@ -3,7 +3,8 @@
 // message settled by its delivery report, queue-full backpressure (poll and wait, never drop),
 // and a retry policy over final delivery failures that can clear (timed out, leader moved), while
 // failures that cannot (message too large, not authorized) fail at once.
-import { retry } from '../retry';
+import type { MetricsTwin } from '../metrics/twin';
+import { continueAfterFailure, retry } from '../retry';
 import { checkObject, rangeError, typeError } from '../validate';
 import { checkConfig, connectFresh, resolveOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type Driver, type KafkaError, type ProducerClient } from './driver';
@@ -125,6 +126,7 @@ class Producer implements VeloProducer {
   /** Waiters for room in librdkafka's queue, woken by each delivery report. */
   private roomWaiters: (() => void)[] = [];
   private closed = false;
+  private readonly metrics: MetricsTwin | undefined;
 
   constructor(
     readonly client: ProducerClient,
@@ -133,6 +135,7 @@ class Producer implements VeloProducer {
     /** ms a send waits for room in a full queue: message.timeout.ms. */
     private readonly queueFullLimit: number,
   ) {
+    this.metrics = o.perMessage.metrics?._sink();
     client.setPollInterval(pollInterval);
     client.on('delivery-report', ((err: KafkaError | null, report: DeliveryReport) => {
       const pending = report.opaque as Pending | undefined;
@@ -159,33 +162,57 @@ class Producer implements VeloProducer {
     } catch (e) {
       return Promise.reject(e);
     }
-    return retry(({ signal }) => this.produceOnce(message, value, key, headers, signal), this.o.perMessage);
+    const o = this.o.perMessage;
+    const attempt = ({ signal }: { signal: AbortSignal | undefined }) => this.produceOnce(message, value, key, headers, signal);
+    // A total timeout or a signal needs the engine from the start; otherwise the first attempt is
+    // made here and only a failure enters the engine, saving a per-message options check.
+    if (o.timeout !== undefined || o.signal !== undefined) return retry(attempt, o);
+    const start = performance.now();
+    const metrics = this.metrics;
+    return this.produceOnce(message, value, key, headers, undefined).then(
+      metrics === undefined ? undefined : (d) => (metrics.success(1, performance.now() - start), d),
+      (e) => continueAfterFailure(attempt, o, start, e),
+    );
   }
 
   /**
-   * One produce, settled by its delivery report. A full queue is backpressure: nothing was
-   * enqueued, so serve delivery reports and wait until one frees room (or 50 ms), then try again,
-   * for at most message.timeout.ms (librdkafka's own bound on a delivery); past it the queue-full
-   * error goes to the retry policy like any other retriable failure.
+   * One produce, settled by its delivery report. Synchronous on the common path (no async frame per
+   * message: with hundreds of thousands in flight, what each one keeps alive is what costs).
    */
-  private async produceOnce(m: OutgoingMessage, value: Buffer | null, key: Buffer | null, headers: Record<string, Buffer | string>[] | undefined, signal: AbortSignal | undefined): Promise<Delivery> {
-    let waitedSince = 0;
+  private produceOnce(m: OutgoingMessage, value: Buffer | null, key: Buffer | null, headers: Record<string, Buffer | string>[] | undefined, signal: AbortSignal | undefined): Promise<Delivery> {
+    let pending!: Pending;
+    const delivered = new Promise<Delivery>((resolve, reject) => (pending = { resolve, reject }));
+    try {
+      this.client.produce(m.topic, m.partition ?? null, value, key, m.timestamp ?? null, pending, headers);
+      return delivered;
+    } catch (e) {
+      if ((e as KafkaError).code !== QUEUE_FULL || signal?.aborted) return Promise.reject(e);
+      return this.produceWhenRoom(m, value, key, headers, signal, e as KafkaError);
+    }
+  }
+
+  /**
+   * A full queue is backpressure: nothing was enqueued, so serve delivery reports and wait until
+   * one frees room (or 50 ms), then try again, for at most message.timeout.ms (librdkafka's own
+   * bound on a delivery); past it the queue-full error goes to the retry policy like any other.
+   */
+  private async produceWhenRoom(m: OutgoingMessage, value: Buffer | null, key: Buffer | null, headers: Record<string, Buffer | string>[] | undefined, signal: AbortSignal | undefined, full: KafkaError): Promise<Delivery> {
+    const since = performance.now();
     for (;;) {
+      if (signal?.aborted || performance.now() - since > this.queueFullLimit) throw full;
+      this.client.poll();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 50);
+        this.roomWaiters.push(() => (clearTimeout(t), resolve()));
+      });
       let pending!: Pending;
       const delivered = new Promise<Delivery>((resolve, reject) => (pending = { resolve, reject }));
       try {
         this.client.produce(m.topic, m.partition ?? null, value, key, m.timestamp ?? null, pending, headers);
         return await delivered;
       } catch (e) {
-        if ((e as KafkaError).code !== QUEUE_FULL || signal?.aborted) throw e;
-        const now = performance.now();
-        if (waitedSince === 0) waitedSince = now;
-        else if (now - waitedSince > this.queueFullLimit) throw e;
-        this.client.poll();
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 50);
-          this.roomWaiters.push(() => (clearTimeout(t), resolve()));
-        });
+        if ((e as KafkaError).code !== QUEUE_FULL) throw e;
+        full = e as KafkaError;
       }
     }
   }
