@@ -50,10 +50,25 @@ export interface VeloProducer {
 const COMPRESSION: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const QUEUE_FULL = -184;
 
-interface Pending {
-  resolve(d: Delivery): void;
-  reject(e: unknown): void;
+/** What a delivery report settles: the `opaque` handed to produce(). */
+interface Waiter {
+  settle(err: KafkaError | null, delivery: Delivery | undefined): void;
 }
+
+/** One produce made by a retry attempt: its delivery report settles the attempt's promise. */
+class Attempt implements Waiter {
+  constructor(
+    readonly resolve: (d: Delivery) => void,
+    readonly reject: (e: unknown) => void,
+  ) {}
+
+  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
+    if (err) this.reject(err);
+    else this.resolve(delivery!);
+  }
+}
+
+type Payload = { m: OutgoingMessage; value: Buffer | null; key: Buffer | null; headers: Record<string, Buffer | string>[] | undefined };
 
 function checkCompression(driver: Driver, c: unknown): Compression {
   if (c === undefined) return 'none';
@@ -138,11 +153,8 @@ class Producer implements VeloProducer {
     this.metrics = o.perMessage.metrics?._sink();
     client.setPollInterval(pollInterval);
     client.on('delivery-report', ((err: KafkaError | null, report: DeliveryReport) => {
-      const pending = report.opaque as Pending | undefined;
-      if (pending) {
-        if (err) pending.reject(err);
-        else pending.resolve({ topic: report.topic, partition: report.partition, offset: report.offset });
-      }
+      const waiter = report.opaque as Waiter | undefined;
+      waiter?.settle(err, err ? undefined : { topic: report.topic, partition: report.partition, offset: report.offset });
       const waiters = this.roomWaiters;
       if (waiters.length) {
         this.roomWaiters = [];
@@ -152,43 +164,56 @@ class Producer implements VeloProducer {
   }
 
   send(message: OutgoingMessage): Promise<Delivery> {
-    let value: Buffer | null, key: Buffer | null, headers: Record<string, Buffer | string>[] | undefined;
+    let payload: Payload;
     try {
       if (this.closed) throw Object.assign(new Error('velo-retry/kafka: this producer is closed'), { code: 'ERR_PRODUCER_CLOSED' });
       checkMessage(message);
-      value = toBuffer('message.value', message.value);
-      key = message.key === undefined ? null : toBuffer('message.key', message.key);
-      headers = toHeaders(message.headers);
+      payload = {
+        m: message,
+        value: toBuffer('message.value', message.value),
+        key: message.key === undefined ? null : toBuffer('message.key', message.key),
+        headers: toHeaders(message.headers),
+      };
     } catch (e) {
       return Promise.reject(e);
     }
     const o = this.o.perMessage;
-    const attempt = ({ signal }: { signal: AbortSignal | undefined }) => this.produceOnce(message, value, key, headers, signal);
-    // A total timeout or a signal needs the engine from the start; otherwise the first attempt is
-    // made here and only a failure enters the engine, saving a per-message options check.
-    if (o.timeout !== undefined || o.signal !== undefined) return retry(attempt, o);
-    const start = performance.now();
-    const metrics = this.metrics;
-    return this.produceOnce(message, value, key, headers, undefined).then(
-      metrics === undefined ? undefined : (d) => (metrics.success(1, performance.now() - start), d),
-      (e) => continueAfterFailure(attempt, o, start, e),
-    );
+    // A total timeout or a signal needs the engine from the start.
+    if (o.timeout !== undefined || o.signal !== undefined) return retry(({ signal }) => this.produceOnce(payload, signal), o);
+    // Otherwise the first attempt is made here, and one object is both librdkafka's opaque and the
+    // settler of the send's one promise: with hundreds of thousands of sends in flight, what each
+    // keeps alive is what costs (GC), so no derived promise and no closure per send.
+    return new Promise<Delivery>((resolve, reject) => {
+      const send = new Send(this, payload, resolve, reject);
+      try {
+        this.client.produce(message.topic, message.partition ?? null, payload.value, payload.key, message.timestamp ?? null, send, payload.headers);
+      } catch (e) {
+        if ((e as KafkaError).code === QUEUE_FULL) this.produceWhenRoom(payload, undefined, e as KafkaError).then(resolve, (err) => send.fail(err));
+        else send.fail(e);
+      }
+    });
   }
 
-  /**
-   * One produce, settled by its delivery report. Synchronous on the common path (no async frame per
-   * message: with hundreds of thousands in flight, what each one keeps alive is what costs).
-   */
-  private produceOnce(m: OutgoingMessage, value: Buffer | null, key: Buffer | null, headers: Record<string, Buffer | string>[] | undefined, signal: AbortSignal | undefined): Promise<Delivery> {
-    let pending!: Pending;
-    const delivered = new Promise<Delivery>((resolve, reject) => (pending = { resolve, reject }));
-    try {
-      this.client.produce(m.topic, m.partition ?? null, value, key, m.timestamp ?? null, pending, headers);
-      return delivered;
-    } catch (e) {
-      if ((e as KafkaError).code !== QUEUE_FULL || signal?.aborted) return Promise.reject(e);
-      return this.produceWhenRoom(m, value, key, headers, signal, e as KafkaError);
-    }
+  /** @internal A first attempt succeeded. */
+  recordSuccess(start: number): void {
+    this.metrics?.success(1, performance.now() - start);
+  }
+
+  /** @internal Continues a send whose first attempt failed, as retry() would. */
+  retryAfter(payload: Payload, start: number, error: unknown): Promise<Delivery> {
+    return continueAfterFailure(({ signal }) => this.produceOnce(payload, signal), this.o.perMessage, start, error);
+  }
+
+  /** One produce by a retry attempt, settled by its delivery report; a full queue waits for room. */
+  private produceOnce(p: Payload, signal: AbortSignal | undefined): Promise<Delivery> {
+    return new Promise<Delivery>((resolve, reject) => {
+      try {
+        this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, new Attempt(resolve, reject), p.headers);
+      } catch (e) {
+        if ((e as KafkaError).code !== QUEUE_FULL || signal?.aborted) reject(e);
+        else this.produceWhenRoom(p, signal, e as KafkaError).then(resolve, reject);
+      }
+    });
   }
 
   /**
@@ -196,7 +221,7 @@ class Producer implements VeloProducer {
    * one frees room (or 50 ms), then try again, for at most message.timeout.ms (librdkafka's own
    * bound on a delivery); past it the queue-full error goes to the retry policy like any other.
    */
-  private async produceWhenRoom(m: OutgoingMessage, value: Buffer | null, key: Buffer | null, headers: Record<string, Buffer | string>[] | undefined, signal: AbortSignal | undefined, full: KafkaError): Promise<Delivery> {
+  private async produceWhenRoom(p: Payload, signal: AbortSignal | undefined, full: KafkaError): Promise<Delivery> {
     const since = performance.now();
     for (;;) {
       if (signal?.aborted || performance.now() - since > this.queueFullLimit) throw full;
@@ -205,11 +230,8 @@ class Producer implements VeloProducer {
         const t = setTimeout(resolve, 50);
         this.roomWaiters.push(() => (clearTimeout(t), resolve()));
       });
-      let pending!: Pending;
-      const delivered = new Promise<Delivery>((resolve, reject) => (pending = { resolve, reject }));
       try {
-        this.client.produce(m.topic, m.partition ?? null, value, key, m.timestamp ?? null, pending, headers);
-        return await delivered;
+        return await new Promise<Delivery>((resolve, reject) => this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, new Attempt(resolve, reject), p.headers));
       } catch (e) {
         if ((e as KafkaError).code !== QUEUE_FULL) throw e;
         full = e as KafkaError;
@@ -237,3 +259,24 @@ class Producer implements VeloProducer {
   }
 }
 
+/** The first attempt of one send(): librdkafka's opaque for it, and the settler of its promise. */
+class Send implements Waiter {
+  private readonly start = performance.now();
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly payload: Payload,
+    private readonly resolve: (d: Delivery) => void,
+    private readonly reject: (e: unknown) => void,
+  ) {}
+
+  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
+    if (err) return this.fail(err);
+    this.producer.recordSuccess(this.start);
+    this.resolve(delivery!);
+  }
+
+  fail(error: unknown): void {
+    this.producer.retryAfter(this.payload, this.start, error).then(this.resolve, this.reject);
+  }
+}
