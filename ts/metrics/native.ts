@@ -1,30 +1,39 @@
 // The Rust twin: totals live in Rust (crates/core/src/metrics.rs) and are process-wide. This thread
 // writes events into its own ring of Rust-owned memory, one Float64Array element per event: the
-// integer (attempts*128 + category*8 + timedOut*4 + kind) * 2^32 + latency in µs, exact below 2^53,
-// so one aligned 8-byte store publishes a whole event and no ordering between words is needed.
-// Rust's aggregator thread drains the rings. Recording never crosses N-API, except when this
-// thread's ring is full (one drain call) or an event does not fit a slot (attempts >= 2^14,
-// latency >= 2^32 µs, about 71 minutes).
+// integer (attempts*256 + category*16 + lap*8 + timedOut*4 + kind) * 2^32 + latency in µs, exact
+// below 2^53, so one aligned 8-byte store publishes a whole event. `lap` is the parity of the ring
+// lap, which lets Rust tell fresh slots from stale ones without anyone clearing them. Rust's
+// aggregator thread drains the rings and publishes how far it got (the tail) in the ring's header;
+// this side reads it only when its cached copy says the ring may be full. Recording never crosses
+// N-API, except when the ring is full (one drain call) or an event does not fit a slot (attempts
+// >= 2^13, latency >= 2^32 µs, about 71 minutes).
 import { native } from '../native/load';
 import type { NativeMetrics } from '../native/binding';
 import { micros, snapshotFrom } from './js';
 import { EventKind, MAX_RING_ATTEMPTS, MAX_RING_US, type MetricsSnapshot, type MetricsTwin } from './twin';
 
-/** Slots per thread: 16384 x 8 bytes; the aggregator empties them every 20 ms. */
-const RING_SLOTS = 16384;
+/** Slots per thread: 2^14 x 8 bytes; the aggregator empties them every 20 ms. */
+const SHIFT = 14;
+const RING_SLOTS = 1 << SHIFT;
+/** The header before the slots: the tail, alone on a 64-byte cache line. */
+const HEADER_BYTES = 64;
 const TWO_32 = 2 ** 32;
 
 export class NativeRingMetrics implements MetricsTwin {
   private readonly m: NativeMetrics;
+  private readonly tail: Uint32Array;
   private readonly slots: Float64Array;
-  private readonly mask = RING_SLOTS - 1;
+  /** 32-bit counters, as in Rust; head - tail (mod 2^32) is the number of unread slots. */
   private head = 0;
+  private cachedTail = 0;
 
   /** New totals, or with `shareId` the totals another thread created. */
   constructor(shareId?: number) {
     if (!native) throw new Error('velo-retry: the native binding is not loaded');
     this.m = new native.NativeMetrics(shareId);
-    this.slots = new Float64Array(this.m.attachRing(RING_SLOTS));
+    const memory = this.m.attachRing(RING_SLOTS);
+    this.tail = new Uint32Array(memory, 0, 1);
+    this.slots = new Float64Array(memory, HEADER_BYTES, RING_SLOTS);
   }
 
   get shareId(): number {
@@ -32,27 +41,33 @@ export class NativeRingMetrics implements MetricsTwin {
   }
 
   private push(meta: number, us: number): void {
-    const i = this.head & this.mask;
-    // Occupied: the aggregator has not caught up. Drain now (one call) rather than drop or wait.
-    if (this.slots[i] !== 0) this.m.drain();
-    this.slots[i] = meta * TWO_32 + us;
-    this.head = (this.head + 1) | 0;
+    const head = this.head;
+    if (((head - this.cachedTail) >>> 0) >= RING_SLOTS) {
+      // Looks full: read the consumer's progress; still full, drain now (one call) rather than drop.
+      this.cachedTail = Atomics.load(this.tail, 0);
+      if (((head - this.cachedTail) >>> 0) >= RING_SLOTS) {
+        this.m.drain();
+        this.cachedTail = Atomics.load(this.tail, 0);
+      }
+    }
+    this.slots[head & (RING_SLOTS - 1)] = (meta + ((head >>> SHIFT) & 1) * 8) * TWO_32 + us;
+    this.head = (head + 1) >>> 0;
   }
 
   success(attempts: number, latencyMs: number): void {
     const us = micros(latencyMs);
     if (attempts > MAX_RING_ATTEMPTS || us >= MAX_RING_US) return this.m.record(EventKind.Success, 0, attempts, false, latencyMs);
-    this.push(attempts * 128 + EventKind.Success, us);
+    this.push(attempts * 256 + EventKind.Success, us);
   }
 
   failure(category: number, attempts: number, latencyMs: number, timedOut: boolean): void {
     const us = micros(latencyMs);
     if (attempts > MAX_RING_ATTEMPTS || us >= MAX_RING_US) return this.m.record(EventKind.Failure, category, attempts, timedOut, latencyMs);
-    this.push(attempts * 128 + category * 8 + (timedOut ? 4 : 0) + EventKind.Failure, us);
+    this.push(attempts * 256 + category * 16 + (timedOut ? 4 : 0) + EventKind.Failure, us);
   }
 
   retry(category: number): void {
-    this.push(category * 8 + EventKind.Retry, 0);
+    this.push(category * 16 + EventKind.Retry, 0);
   }
 
   snapshot(): MetricsSnapshot {

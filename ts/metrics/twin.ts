@@ -45,5 +45,5 @@ export interface MetricsSnapshot {
 
 /** Ring slot layout shared with Rust (metrics.rs, Event::to_slot). */
 export const EventKind = { Success: 1, Failure: 2, Retry: 3 } as const;
-export const MAX_RING_ATTEMPTS = 2 ** 14 - 1;
+export const MAX_RING_ATTEMPTS = 2 ** 13 - 1;
 export const MAX_RING_US = 2 ** 32;
