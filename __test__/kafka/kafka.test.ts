@@ -1,7 +1,7 @@
 // Integration: real node-rdkafka against a real broker (the project's own, or KAFKA_BROKERS).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { RetryError, RetryMetrics, categorizeError } from '../../ts';
 import { createConsumer, createProducer, deleteTopic, ensureTopic, TopicWaitError, type VeloConsumer, type VeloProducer } from '../../ts/kafka';
 
@@ -13,11 +13,12 @@ const name = (what: string) => `${what}-${randomUUID().slice(0, 8)}`;
 const closers: (() => Promise<unknown>)[] = [];
 const fast = { strategy: { kind: 'fixed' as const, interval: 200 }, timeout: 20_000 };
 
-function showBrokerLogOnFailure() {
+// Any failing test here prints the tail of the broker's log (when this suite started the broker).
+beforeEach(({ onTestFailed }) => {
   onTestFailed(() => {
     if (log) console.error(`--- broker log tail (${log}) ---\n${readFileSync(log, 'utf8').split('\n').slice(-60).join('\n')}`);
   });
-}
+});
 
 async function producer(opts = {}): Promise<VeloProducer> {
   const p = await createProducer(config, { retry: fast, ...opts });
@@ -37,7 +38,6 @@ afterAll(async () => {
 
 describe('producer and consumer round trip', () => {
   it('brings back exactly the messages sent: keys, values, headers, per-partition order', async () => {
-    showBrokerLogOnFailure();
     const topic = name('roundtrip');
     expect(await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 })).toEqual({ created: true });
     expect(await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 })).toEqual({ created: false });
@@ -112,7 +112,6 @@ describe('producer and consumer round trip', () => {
 
 describe('waiting for topics', () => {
   it('finds a topic created 2 s into the wait within one retry interval of its creation', async () => {
-    showBrokerLogOnFailure();
     const topic = name('late');
     const interval = 500;
     let createdAt = 0;
@@ -193,7 +192,6 @@ describe('failures', () => {
   });
 
   it('a consumer handler that fails twice then succeeds: processed once, committed once', async () => {
-    showBrokerLogOnFailure();
     const topic = name('handler');
     await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
     const p = await producer();
