@@ -83,7 +83,8 @@ function java(brokers, topic, classpath) {
     ['-Xmx512m', '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(N), '--record-size', String(RECORD), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, `acks=${SETTINGS.acks}`, `linger.ms=${SETTINGS['linger.ms']}`, 'enable.idempotence=true'],
     { encoding: 'utf8', timeout: 300_000 },
   );
-  const line = r.stdout.split('\n').find((l) => l.includes('records sent'));
+  // The last line is the summary; earlier ones are progress reports without percentiles.
+  const line = r.stdout.split('\n').filter((l) => l.includes('records sent') && l.includes('50th')).pop();
   const m = line && /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, (\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/.exec(line);
   if (!m) throw new Error(`ProducerPerformance said:\n${r.stdout}\n${r.stderr}`);
   const perSec = Number(m[1]);
