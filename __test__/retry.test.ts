@@ -115,6 +115,17 @@ describe('retry: outcomes and callbacks', () => {
     await expect(retry(() => Promise.reject(new Error('network')), { strategy: () => -1 })).rejects.toThrow(RangeError);
   });
 
+  it('sees a strategy object changed in place between calls (and validates it again)', async () => {
+    const strategy = { kind: 'fixed' as const, interval: 5 };
+    const delays: number[] = [];
+    await retry(failing('network', 1).fn, { strategy, onRetry: (c) => void delays.push(c.delay) });
+    strategy.interval = 9;
+    await retry(failing('network', 1).fn, { strategy, onRetry: (c) => void delays.push(c.delay) });
+    expect(delays).toEqual([5, 9]);
+    strategy.interval = -1;
+    await expect(retry(() => 1, { strategy })).rejects.toThrow(/strategy.interval/);
+  });
+
   it('applies jitter with the given random source', async () => {
     const delays: number[] = [];
     const { fn } = failing('network', 3);

@@ -95,16 +95,27 @@ const FIRST: AttemptContext = Object.freeze({ attempt: 0, signal: undefined });
 /** Rejection value of a race or wait cut short by the signal or the deadline; never escapes Run. */
 const STOPPED = Symbol('stopped');
 
-// A one-entry cache of the last strategy object compiled: code that reuses one strategy object
-// (the common case) pays for its validation once, not per call.
+// A one-entry cache of the last strategy compiled: code that reuses one strategy object (the
+// common case) pays for its validation once, not per call. The fields are compared too, so an
+// object changed in place is compiled (and validated) again.
+type StrategyFields = Record<'kind' | 'interval' | 'initial' | 'max' | 'multiplier' | 'increment', unknown>;
 let lastStrategy: unknown;
+let lastFields: unknown[] = [];
 let lastCompiled: CompiledStrategy | undefined;
+
+function sameFields(s: StrategyFields): boolean {
+  const f = lastFields;
+  return f[0] === s.kind && f[1] === s.interval && f[2] === s.initial && f[3] === s.max && f[4] === s.multiplier && f[5] === s.increment;
+}
 
 function compiled(strategy: unknown): CompiledStrategy | undefined {
   if (strategy === undefined) return undefined;
-  if (strategy !== lastStrategy) {
-    lastCompiled = compileStrategy(strategy);
-    lastStrategy = strategy;
+  if (strategy === lastStrategy && (typeof strategy === 'function' || sameFields(strategy as StrategyFields))) return lastCompiled;
+  lastCompiled = compileStrategy(strategy);
+  lastStrategy = strategy;
+  if (typeof strategy === 'object' && strategy !== null) {
+    const s = strategy as StrategyFields;
+    lastFields = [s.kind, s.interval, s.initial, s.max, s.multiplier, s.increment];
   }
   return lastCompiled;
 }
