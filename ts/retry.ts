@@ -1,7 +1,8 @@
 // The retry engine. Two paths:
-// - the success path (no timeout, no signal): validate, read the clock once, call fn, and chain one
-//   `.then` on its promise. No timer, no listener. Measured on 2 cores, a `.then` chain costs ~1.5x
-//   a bare await where an async wrapper with try/await costs ~2.4x (bench/, "retry success path");
+// - the success path (no timeout, no signal): validate, read the clock once, await fn. No timer,
+//   no listener, no closure: the async function's own promise is the only allocation of ours.
+//   (Measured against a `.then` chain with a failure closure: no slower in this engine, where the
+//   clock read and validation are part of every call; bench/, "retry success path".)
 // - everything else (a failure, a timeout, a signal) runs in `Run`, an ordinary async loop.
 import { compileJitter, compileStrategy, delayOf, jitterOf, type CompiledStrategy, type Duration, type JitterMode, type RetryStrategy } from './backoff';
 import { CATEGORY_ID, categorizeError, isRetriable, type ErrorCategory } from './classify';
@@ -141,32 +142,22 @@ function checkOptions(o: RetryOptions): CompiledStrategy | undefined {
  * Calls `fn` until it succeeds, the retries run out, `shouldRetry` says no, the timeout passes or
  * the signal aborts. Resolves with fn's value; rejects with a RetryError (or the signal's reason).
  */
-export function retry<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, options?: RetryOptions): Promise<T> {
+export async function retry<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, options?: RetryOptions): Promise<T> {
+  // Everything before the first await runs synchronously: fn is called within retry().
+  if (typeof fn !== 'function') throw typeError('fn', 'a function', fn);
   let strategy: CompiledStrategy | undefined;
-  try {
-    if (typeof fn !== 'function') throw typeError('fn', 'a function', fn);
-    if (options !== undefined) {
-      strategy = checkOptions(options);
-      if (options.timeout !== undefined || options.signal !== undefined) {
-        return new Run<T>(fn, options, strategy, performance.now()).start();
-      }
-    }
-  } catch (e) {
-    return Promise.reject(e);
+  if (options !== undefined) {
+    strategy = checkOptions(options);
+    if (options.timeout !== undefined || options.signal !== undefined) return new Run<T>(fn, options, strategy, performance.now()).start();
   }
   const start = performance.now();
-  let result: T | PromiseLike<T>;
   try {
-    result = fn(FIRST);
+    const value = await fn(FIRST);
+    if (options?.metrics !== undefined) options.metrics._sink().success(1, performance.now() - start);
+    return value;
   } catch (error) {
     return afterFirstFailure(fn, options, strategy, start, error);
   }
-  const metrics = options?.metrics?._sink();
-  const promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
-  return promise.then(
-    metrics === undefined ? undefined : (value) => (metrics.success(1, performance.now() - start), value),
-    (error) => afterFirstFailure(fn, options, strategy, start, error),
-  );
 }
 
 /**
