@@ -1,8 +1,9 @@
 // The retry engine. Two paths:
 // - the success path (no timeout, no signal): validate, read the clock once, await fn. No timer,
 //   no listener, no closure: the async function's own promise is the only allocation of ours.
-//   (Measured against a `.then` chain with a failure closure: no slower in this engine, where the
-//   clock read and validation are part of every call; bench/, "retry success path".)
+//   Measured against a `.then` chain with a per-call failure closure, interleaved, median of 5:
+//   228 vs 197 ns per call (a bare await: 73). The closure costs less time but is an allocation
+//   per call; this keeps the engine's rule of none, and the difference is recorded in the bench issue.
 // - everything else (a failure, a timeout, a signal) runs in `Run`, an ordinary async loop.
 import { compileJitter, compileStrategy, delayOf, jitterOf, type CompiledStrategy, type Duration, type JitterMode, type RetryStrategy } from './backoff';
 import { CATEGORY_ID, categorizeError, isRetriable, type ErrorCategory } from './classify';
