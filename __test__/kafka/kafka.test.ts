@@ -77,6 +77,16 @@ describe('producer and consumer round trip', () => {
     await expect(p.send({ topic: '', value: 'x' })).rejects.toThrow(TypeError);
   });
 
+  it('sendMany validates every message before sending any, and names the bad one by index', async () => {
+    const topic = name('many');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const p = await producer();
+    await expect(p.sendMany([{ topic, value: 'ok' }, { topic, value: 7 as never }])).rejects.toThrow(/messages\[1\]\.value must be a Buffer/);
+    expect(await p.sendMany([])).toEqual([]);
+    const delivered = await p.sendMany([{ topic, value: 'first' }, { topic, value: 'second' }]);
+    expect(delivered.map((d) => d.offset)).toEqual([0, 1]); // the rejected batch sent nothing
+  });
+
   it('keeps backpressure when librdkafka\'s queue is full: none dropped', async () => {
     const topic = name('backpressure');
     await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });

@@ -92,13 +92,13 @@ function toBuffer(name: string, v: unknown): Buffer | null {
  * node-rdkafka sends a header value as a C string made from its UTF-8 text: a NUL byte ends it
  * and bytes that are not UTF-8 are replaced. Rather than lose data silently, such values are refused.
  */
-function toHeaders(h: Headers | undefined): Record<string, Buffer | string>[] | undefined {
+function toHeaders(h: Headers | undefined, message: string): Record<string, Buffer | string>[] | undefined {
   if (h === undefined) return undefined;
-  if (typeof h !== 'object' || h === null) throw typeError('message.headers', 'an object or an array of [key, value] pairs', h);
+  if (typeof h !== 'object' || h === null) throw typeError(`${message}.headers`, 'an object or an array of [key, value] pairs', h);
   const entries = Array.isArray(h) ? h : Object.entries(h);
   return entries.map(([k, v]) => {
-    if (typeof k !== 'string' || k === '' || k.includes('\0')) throw typeError('message.headers key', 'a non-empty string without NUL', k);
-    const name = `message.headers["${k}"]`;
+    if (typeof k !== 'string' || k === '' || k.includes('\0')) throw typeError(`${message}.headers key`, 'a non-empty string without NUL', k);
+    const name = `${message}.headers["${k}"]`;
     if (typeof v === 'string') {
       if (v.includes('\0')) throw rangeError(name, 'text without NUL characters (node-rdkafka ends header values at the first NUL)', v);
     } else if (Buffer.isBuffer(v)) {
@@ -112,10 +112,17 @@ function toHeaders(h: Headers | undefined): Record<string, Buffer | string>[] | 
   });
 }
 
-function checkMessage(m: OutgoingMessage): void {
-  checkObject('message', m);
-  if (typeof m.topic !== 'string' || m.topic === '') throw typeError('message.topic', 'a non-empty string', m.topic);
-  if (m.partition !== undefined && (!Number.isInteger(m.partition) || m.partition < 0)) throw rangeError('message.partition', 'an integer >= 0', m.partition);
+/** Validates a message and converts what librdkafka needs; `name` is how errors refer to it. */
+function toPayload(m: OutgoingMessage, name = 'message'): Payload {
+  checkObject(name, m);
+  if (typeof m.topic !== 'string' || m.topic === '') throw typeError(`${name}.topic`, 'a non-empty string', m.topic);
+  if (m.partition !== undefined && (!Number.isInteger(m.partition) || m.partition < 0)) throw rangeError(`${name}.partition`, 'an integer >= 0', m.partition);
+  return {
+    m,
+    value: toBuffer(`${name}.value`, m.value),
+    key: m.key === undefined ? null : toBuffer(`${name}.key`, m.key),
+    headers: toHeaders(m.headers, name),
+  };
 }
 
 export async function createProducer(config: Record<string, unknown>, options: ProducerOptions = {}): Promise<VeloProducer> {
@@ -166,14 +173,8 @@ class Producer implements VeloProducer {
   send(message: OutgoingMessage): Promise<Delivery> {
     let payload: Payload;
     try {
-      if (this.closed) throw Object.assign(new Error('velo-retry/kafka: this producer is closed'), { code: 'ERR_PRODUCER_CLOSED' });
-      checkMessage(message);
-      payload = {
-        m: message,
-        value: toBuffer('message.value', message.value),
-        key: message.key === undefined ? null : toBuffer('message.key', message.key),
-        headers: toHeaders(message.headers),
-      };
+      this.checkOpen();
+      payload = toPayload(message);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -225,11 +226,7 @@ class Producer implements VeloProducer {
     const since = performance.now();
     for (;;) {
       if (signal?.aborted || performance.now() - since > this.queueFullLimit) throw full;
-      this.client.poll();
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 50);
-        this.roomWaiters.push(() => (clearTimeout(t), resolve()));
-      });
+      await this.waitForRoom();
       try {
         return await new Promise<Delivery>((resolve, reject) => this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, new Attempt(resolve, reject), p.headers));
       } catch (e) {
@@ -239,9 +236,51 @@ class Producer implements VeloProducer {
     }
   }
 
-  sendMany(messages: readonly OutgoingMessage[]): Promise<Delivery[]> {
-    if (!Array.isArray(messages)) return Promise.reject(typeError('messages', 'an array of messages', messages));
-    return Promise.all(messages.map((m) => this.send(m)));
+  /** Serves delivery reports and resolves when one arrives (room in the queue), or after 50 ms. */
+  private waitForRoom(): Promise<void> {
+    this.client.poll();
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 50);
+      this.roomWaiters.push(() => (clearTimeout(t), resolve()));
+    });
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw Object.assign(new Error('velo-retry/kafka: this producer is closed'), { code: 'ERR_PRODUCER_CLOSED' });
+  }
+
+  /**
+   * Sends all messages, in order; resolves with their deliveries in the same order, or rejects with
+   * the first failure that the retry policy could not clear. Every message is validated before
+   * any is sent. The batch path produces in a loop that pauses on a full queue (so per-partition
+   * order holds) and keeps one small object per message and one promise per batch.
+   */
+  async sendMany(messages: readonly OutgoingMessage[]): Promise<Delivery[]> {
+    if (!Array.isArray(messages)) throw typeError('messages', 'an array of messages', messages);
+    this.checkOpen();
+    const payloads = messages.map((m, i) => toPayload(m, `messages[${i}]`));
+    const o = this.o.perMessage;
+    if (o.timeout !== undefined || o.signal !== undefined) return Promise.all(payloads.map((p) => retry(({ signal }) => this.produceOnce(p, signal), o)));
+    const batch = new Batch(this, payloads.length);
+    for (let i = 0; i < payloads.length && !batch.failed; ) {
+      const p = payloads[i]!;
+      const item = new BatchItem(batch, i, p);
+      try {
+        this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, item, p.headers);
+        i++;
+      } catch (e) {
+        if ((e as KafkaError).code !== QUEUE_FULL) {
+          item.fail(e);
+          i++;
+        } else if (performance.now() - item.start > this.queueFullLimit) {
+          item.fail(e); // full for longer than a delivery may take: the policy decides
+          i++;
+        } else {
+          await this.waitForRoom(); // backpressure: the same message goes next, order kept
+        }
+      }
+    }
+    return batch.done;
   }
 
   async flush(timeout = 30_000): Promise<void> {
@@ -278,5 +317,60 @@ class Send implements Waiter {
 
   fail(error: unknown): void {
     this.producer.retryAfter(this.payload, this.start, error).then(this.resolve, this.reject);
+  }
+}
+
+/** One sendMany() call: its results in order, settled once. */
+class Batch {
+  readonly results: Delivery[];
+  private remaining: number;
+  failed = false;
+  readonly done: Promise<Delivery[]>;
+  private resolve!: (d: Delivery[]) => void;
+  private reject!: (e: unknown) => void;
+
+  constructor(
+    readonly producer: Producer,
+    size: number,
+  ) {
+    this.results = new Array<Delivery>(size);
+    this.remaining = size;
+    this.done = new Promise<Delivery[]>((resolve, reject) => ((this.resolve = resolve), (this.reject = reject)));
+    if (size === 0) this.resolve(this.results);
+  }
+
+  delivered(index: number, delivery: Delivery): void {
+    this.results[index] = delivery;
+    if (--this.remaining === 0 && !this.failed) this.resolve(this.results);
+  }
+
+  fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.reject(error);
+  }
+}
+
+/** One message of a sendMany(): librdkafka's opaque for it. */
+class BatchItem implements Waiter {
+  readonly start = performance.now();
+
+  constructor(
+    private readonly batch: Batch,
+    private readonly index: number,
+    private readonly payload: Payload,
+  ) {}
+
+  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
+    if (err) return this.fail(err);
+    this.batch.producer.recordSuccess(this.start);
+    this.batch.delivered(this.index, delivery!);
+  }
+
+  fail(error: unknown): void {
+    this.batch.producer.retryAfter(this.payload, this.start, error).then(
+      (d) => this.batch.delivered(this.index, d),
+      (e) => this.batch.fail(e),
+    );
   }
 }
