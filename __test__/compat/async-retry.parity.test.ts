@@ -2,7 +2,7 @@ import original from 'async-retry';
 import { describe, expect, it, vi } from 'vitest';
 import ours from '../../ts/compat/async-retry';
 import { RetryMetrics } from '../../ts';
-import { failing, trace } from './parity';
+import { failing, paritySuite } from './parity';
 
 type AsyncRetry = typeof ours;
 const impls: [string, AsyncRetry][] = [
@@ -46,13 +46,7 @@ const scenarios: [string, Scenario, number[]?][] = [
   ['retries 0', (r, log) => r((_b, n) => failing(log, [new Error('only')])(n), { retries: 0 })],
 ];
 
-describe('async-retry parity: same waits, callbacks and outcome as async-retry 1.3.3', () => {
-  it.each(scenarios)('%s', async (_name, scenario, randoms) => {
-    const traces = [];
-    for (const [, r] of impls) traces.push(await trace((log) => scenario(r, log), randoms));
-    expect(traces[1]).toEqual(traces[0]);
-  });
-});
+paritySuite('async-retry parity: same waits, callbacks and outcome as async-retry 1.3.3', impls, scenarios);
 
 describe('where async-retry misbehaves, velo-retry/async-retry does not', () => {
   it('bail stops the retries (the original rejects, then keeps calling fn)', async () => {

@@ -1,7 +1,7 @@
 // Runs one scenario through an original library and through velo-retry's compat layer under the
 // same conditions (fake timers, a seeded Math.random) and records what an observer sees: calls,
 // callbacks and their arguments, every wait handed to setTimeout, and the outcome.
-import { vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 export type Trace = unknown[];
 
@@ -52,4 +52,15 @@ export function failing(log: (...e: unknown[]) => void, errors: unknown[], value
     }
     return Promise.resolve(value);
   };
+}
+
+/** One parity suite: each scenario through the original (first) and ours; the traces must be equal. */
+export function paritySuite<I>(title: string, impls: [string, I][], scenarios: [string, (impl: I, log: (...e: unknown[]) => void) => Promise<unknown>, number[]?][]): void {
+  describe(title, () => {
+    it.each(scenarios)('%s', async (_name, scenario, randoms) => {
+      const traces: Trace[] = [];
+      for (const [, impl] of impls) traces.push(await trace((log) => scenario(impl, log), randoms));
+      expect(traces[1]).toEqual(traces[0]);
+    });
+  });
 }
