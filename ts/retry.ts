@@ -11,7 +11,7 @@ import { parseDuration } from './duration';
 import type { RetryMetrics } from './metrics';
 import type { MetricsTwin } from './metrics/twin';
 import { RetryPolicy } from './policy';
-import { timerUntil } from './timers';
+import { sleep, timerUntil } from './timers';
 import { checkBoolean, checkFunction, checkNumber, checkSignal, typeError } from './validate';
 
 /** What `fn` receives on each attempt. */
@@ -342,16 +342,9 @@ class Run<T> {
 
   private sleep(ms: number): Promise<void> {
     if (ms <= 0 && this.stop === undefined) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const stop = this.stop?.signal;
-      if (stop?.aborted) return reject(STOPPED);
-      const onStop = () => (cancel(), reject(STOPPED));
-      stop?.addEventListener('abort', onStop, { once: true });
-      const cancel = timerUntil(
-        performance.now() + ms,
-        () => (stop?.removeEventListener('abort', onStop), resolve()),
-        this.o?.unref === true,
-      );
+    // timers.sleep rejects only when the signal aborts: that is a stop, whatever the reason.
+    return sleep(ms, this.stop?.signal, this.o?.unref === true).catch(() => {
+      throw STOPPED;
     });
   }
 }

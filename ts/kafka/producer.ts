@@ -187,12 +187,17 @@ class Producer implements VeloProducer {
     return new Promise<Delivery>((resolve, reject) => {
       const send = new Send(this, payload, resolve, reject);
       try {
-        this.client.produce(message.topic, message.partition ?? null, payload.value, payload.key, message.timestamp ?? null, send, payload.headers);
+        this.produce(payload, send);
       } catch (e) {
         if ((e as KafkaError).code === QUEUE_FULL) this.produceWhenRoom(payload, undefined, e as KafkaError).then(resolve, (err) => send.fail(err));
         else send.fail(e);
       }
     });
+  }
+
+  /** Hands one message to librdkafka; `opaque` is what its delivery report settles. Throws as produce() does. */
+  private produce(p: Payload, opaque: Waiter): void {
+    this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, opaque, p.headers);
   }
 
   /** @internal A first attempt succeeded. */
@@ -209,7 +214,7 @@ class Producer implements VeloProducer {
   private produceOnce(p: Payload, signal: AbortSignal | undefined): Promise<Delivery> {
     return new Promise<Delivery>((resolve, reject) => {
       try {
-        this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, new Attempt(resolve, reject), p.headers);
+        this.produce(p, new Attempt(resolve, reject));
       } catch (e) {
         if ((e as KafkaError).code !== QUEUE_FULL || signal?.aborted) reject(e);
         else this.produceWhenRoom(p, signal, e as KafkaError).then(resolve, reject);
@@ -228,7 +233,7 @@ class Producer implements VeloProducer {
       if (signal?.aborted || performance.now() - since > this.queueFullLimit) throw full;
       await this.waitForRoom();
       try {
-        return await new Promise<Delivery>((resolve, reject) => this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, new Attempt(resolve, reject), p.headers));
+        return await new Promise<Delivery>((resolve, reject) => this.produce(p, new Attempt(resolve, reject)));
       } catch (e) {
         if ((e as KafkaError).code !== QUEUE_FULL) throw e;
         full = e as KafkaError;
@@ -266,7 +271,7 @@ class Producer implements VeloProducer {
       const p = payloads[i]!;
       const item = new BatchItem(batch, i, p);
       try {
-        this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, item, p.headers);
+        this.produce(p, item);
         i++;
       } catch (e) {
         if ((e as KafkaError).code !== QUEUE_FULL) {
