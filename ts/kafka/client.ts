@@ -68,6 +68,11 @@ export function checkConfig(config: unknown): ClientConfig {
   return config as ClientConfig;
 }
 
+/** Disconnects and resolves when the driver says it is done. */
+export function disconnect(client: Client): Promise<void> {
+  return new Promise<void>((resolve) => client.disconnect(() => resolve()));
+}
+
 /** Best-effort disconnect of a client that failed or is being replaced. */
 export function discard(client: Client): void {
   try {

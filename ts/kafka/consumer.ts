@@ -3,7 +3,7 @@
 import { RetryPolicy } from '../policy';
 import { RetryError, retry, type RetryContext } from '../retry';
 import { checkFunction, checkNumber, typeError } from '../validate';
-import { checkConfig, connectFresh, durationOption, resolveOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
+import { checkConfig, connectFresh, disconnect, durationOption, resolveOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type ConsumerClient, type DriverMessage, type Metadata } from './driver';
 
 export interface ConsumerOptions extends KafkaOptions {
@@ -98,7 +98,7 @@ export async function createConsumer(config: Record<string, unknown>, options: C
     client.subscribe([...topics]);
     return new Consumer(client, resolved, batchSize, wait);
   } catch (e) {
-    await new Promise<void>((resolve) => client.disconnect(() => resolve()));
+    await disconnect(client);
     throw e;
   }
 }
@@ -188,6 +188,6 @@ class Consumer implements VeloConsumer {
     } catch {
       // not subscribed
     }
-    await new Promise<void>((resolve) => this.client.disconnect(() => resolve()));
+    await disconnect(this.client);
   }
 }

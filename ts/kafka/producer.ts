@@ -6,7 +6,7 @@
 import type { MetricsTwin } from '../metrics/twin';
 import { continueAfterFailure, retry } from '../retry';
 import { checkObject, rangeError, typeError } from '../validate';
-import { checkConfig, connectFresh, resolveOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
+import { checkConfig, connectFresh, disconnect, resolveOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type Driver, type KafkaError, type ProducerClient } from './driver';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -298,7 +298,7 @@ class Producer implements VeloProducer {
     try {
       await this.flush();
     } finally {
-      await new Promise<void>((resolve) => this.client.disconnect(() => resolve()));
+      await disconnect(this.client);
     }
   }
 }
