@@ -28,7 +28,8 @@ export const backoff: BackoffTwin = jsBackoff;
 /** A validated strategy: flat (fast paths apply) or a user function. */
 export type CompiledStrategy = FlatStrategy | ((attempt: number) => number);
 
-function durationField(name: string, value: Duration | undefined, fallback: number): number {
+/** Milliseconds from an option given as a number or duration text; `fallback` when absent. */
+export function durationField(name: string, value: Duration | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === 'string') return parseDurationNamed(name, value);
   if (typeof value !== 'number') throw typeError(name, 'milliseconds as a number, or a duration string such as "2s"', value);

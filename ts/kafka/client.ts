@@ -1,13 +1,12 @@
 // What producer, consumer and admin share: options, the retry policy they resolve, and connecting
 // with a fresh client per attempt (node-rdkafka does not retry connect(), and a client reused
 // after a failed connect duplicates delivery reports).
-import { compileStrategy, type RetryStrategy } from '../backoff';
+import { compileStrategy, durationField, type Duration, type RetryStrategy } from '../backoff';
 import { categorizeError, isRetriable } from '../classify';
-import { parseDuration } from '../duration';
 import type { RetryMetrics } from '../metrics';
 import { RetryPolicy, type Properties } from '../policy';
 import { retry, type RetryOptions } from '../retry';
-import { checkObject, typeError } from '../validate';
+import { checkObject } from '../validate';
 import { call, type Client, type ClientConfig } from './driver';
 
 /** Options every Kafka entry point takes. */
@@ -46,7 +45,7 @@ export function resolveOptions(options: KafkaOptions, what: string): ResolvedKaf
   checkObject('options.retry', r);
   const strategy: RetryStrategy = r.strategy ?? policy.strategy;
   compileStrategy(strategy, 'options.retry.strategy');
-  const connectTimeout = durationOption('connectTimeout', options.connectTimeout, 10_000);
+  const connectTimeout = durationField('options.connectTimeout', options.connectTimeout as Duration | undefined, 10_000);
   const base = { ...r, strategy, metrics: options.metrics };
   return {
     connect: { retries: Infinity, timeout: 60_000, ...base },
@@ -54,13 +53,6 @@ export function resolveOptions(options: KafkaOptions, what: string): ResolvedKaf
     waitTimeout: policy.waitTimeout,
     connectTimeout,
   };
-}
-
-export function durationOption(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'string') return parseDuration(value);
-  if (typeof value !== 'number' || !(value >= 0)) throw typeError(name, 'milliseconds as a number >= 0, or a duration string', value);
-  return value;
 }
 
 export function checkConfig(config: unknown): ClientConfig {
