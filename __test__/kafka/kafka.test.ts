@@ -97,6 +97,31 @@ describe('producer and consumer round trip', () => {
     expect(new Set(deliveries.map((d) => d.offset)).size).toBe(300);
   });
 
+  it('keeps send() order under backpressure: messages waiting for room go out in the order sent', async () => {
+    const topic = name('send-order');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const p = await createProducer({ ...config, 'queue.buffering.max.messages': 5, 'linger.ms': 20 }, { retry: fast });
+    closers.push(() => p.close());
+    // Issued back to back: after the first five, every send finds the queue full.
+    const sends = Array.from({ length: 300 }, (_, i) => p.send({ topic, value: `m${i}` }));
+    const offsets = (await Promise.all(sends)).map((d) => d.offset);
+    expect(offsets).toEqual(offsets.map((_, i) => i));
+    // A send made while others wait for room queues behind them, as does a batch.
+    const more = [p.send({ topic, value: 'a' }), p.sendMany([{ topic, value: 'b' }, { topic, value: 'c' }]), p.send({ topic, value: 'd' })];
+    const [a, [b, c], d] = (await Promise.all(more)) as [{ offset: number }, { offset: number }[], { offset: number }];
+    expect([a.offset, b!.offset, c!.offset, d.offset]).toEqual([300, 301, 302, 303]);
+  });
+
+  it('close() waits for messages still waiting for room, and delivers them', async () => {
+    const topic = name('close-backlog');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const p = await createProducer({ ...config, 'queue.buffering.max.messages': 2, 'linger.ms': 50 }, { retry: fast });
+    const sends = Array.from({ length: 40 }, (_, i) => p.send({ topic, value: `m${i}` }));
+    await p.close();
+    expect((await Promise.all(sends)).map((d) => d.offset)).toEqual(sends.map((_, i) => i));
+    await expect(p.send({ topic, value: 'late' })).rejects.toThrow(/closed/);
+  });
+
   it('compresses with a codec librdkafka has, and refuses one it lacks', async () => {
     const topic = name('gzip');
     await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });

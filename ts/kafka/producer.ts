@@ -49,22 +49,42 @@ export interface VeloProducer {
 
 const COMPRESSION: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const QUEUE_FULL = -184;
+const TIMED_OUT = -185;
 
 /** What a delivery report settles: the `opaque` handed to produce(). */
 interface Waiter {
   settle(err: KafkaError | null, delivery: Delivery | undefined): void;
 }
 
+/** A message on its way to librdkafka: what it is, and who its delivery report (or failure) settles. */
+interface Outgoing extends Waiter {
+  readonly payload: Payload;
+  /** performance.now() when it was first handed over: it waits for room at most message.timeout.ms. */
+  readonly start: number;
+  /** True when its sender no longer wants it sent (the attempt was aborted, the batch failed); it has settled itself. */
+  abandoned(full: KafkaError): boolean;
+}
+
 /** One produce made by a retry attempt: its delivery report settles the attempt's promise. */
-class Attempt implements Waiter {
+class Attempt implements Outgoing {
+  readonly start = performance.now();
+
   constructor(
-    readonly resolve: (d: Delivery) => void,
-    readonly reject: (e: unknown) => void,
+    readonly payload: Payload,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (d: Delivery) => void,
+    private readonly reject: (e: unknown) => void,
   ) {}
 
   settle(err: KafkaError | null, delivery: Delivery | undefined): void {
     if (err) this.reject(err);
     else this.resolve(delivery!);
+  }
+
+  abandoned(full: KafkaError): boolean {
+    if (!this.signal?.aborted) return false;
+    this.reject(full); // the engine stopped waiting for this attempt; nothing was sent
+    return true;
   }
 }
 
@@ -145,8 +165,20 @@ export async function createProducer(config: Record<string, unknown>, options: P
 }
 
 class Producer implements VeloProducer {
-  /** Waiters for room in librdkafka's queue, woken by each delivery report. */
-  private roomWaiters: (() => void)[] = [];
+  /**
+   * Messages waiting for room in librdkafka's queue, oldest first from `head`. While any wait, new
+   * ones queue behind them, so a full queue never reorders sends. They go out in order as delivery
+   * reports free room: one drain per batch of reports, not one wake-up per waiting message.
+   */
+  private backlog: Outgoing[] = [];
+  private head = 0;
+  private drainScheduled = false;
+  /** Serves delivery reports and drains when no report has come for a while. */
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** The last queue-full error: what a message fails with after waiting message.timeout.ms for room. */
+  private full: KafkaError | undefined;
+  /** Woken when the backlog empties (flush and close wait for it). */
+  private emptied: (() => void)[] = [];
   private closed = false;
   private readonly metrics: MetricsTwin | undefined;
 
@@ -154,7 +186,7 @@ class Producer implements VeloProducer {
     readonly client: ProducerClient,
     private readonly o: ResolvedKafkaOptions,
     pollInterval: number,
-    /** ms a send waits for room in a full queue: message.timeout.ms. */
+    /** ms a message waits for room in a full queue: message.timeout.ms. */
     private readonly queueFullLimit: number,
   ) {
     this.metrics = o.perMessage.metrics?._sink();
@@ -162,10 +194,9 @@ class Producer implements VeloProducer {
     client.on('delivery-report', ((err: KafkaError | null, report: DeliveryReport) => {
       const waiter = report.opaque as Waiter | undefined;
       waiter?.settle(err, err ? undefined : { topic: report.topic, partition: report.partition, offset: report.offset });
-      const waiters = this.roomWaiters;
-      if (waiters.length) {
-        this.roomWaiters = [];
-        for (const w of waiters) w();
+      if (this.head < this.backlog.length && !this.drainScheduled) {
+        this.drainScheduled = true;
+        setImmediate(this.drain); // after the rest of this batch of reports: room for many at once
       }
     }) as never);
   }
@@ -184,20 +215,80 @@ class Producer implements VeloProducer {
     // Otherwise the first attempt is made here, and one object is both librdkafka's opaque and the
     // settler of the send's one promise: with hundreds of thousands of sends in flight, what each
     // keeps alive is what costs (GC), so no derived promise and no closure per send.
-    return new Promise<Delivery>((resolve, reject) => {
-      const send = new Send(this, payload, resolve, reject);
-      try {
-        this.produce(payload, send);
-      } catch (e) {
-        if ((e as KafkaError).code === QUEUE_FULL) this.produceWhenRoom(payload, undefined, e as KafkaError).then(resolve, (err) => send.fail(err));
-        else send.fail(e);
-      }
-    });
+    return new Promise<Delivery>((resolve, reject) => this.handOver(new Send(this, payload, resolve, reject)));
   }
 
   /** Hands one message to librdkafka; `opaque` is what its delivery report settles. Throws as produce() does. */
   private produce(p: Payload, opaque: Waiter): void {
     this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, opaque, p.headers);
+  }
+
+  /** Produces a message now, or queues it behind those waiting for room. A failure settles it. */
+  private handOver(item: Outgoing): void {
+    if (this.head < this.backlog.length) {
+      this.backlog.push(item);
+      return;
+    }
+    try {
+      this.produce(item.payload, item);
+    } catch (e) {
+      if ((e as KafkaError).code !== QUEUE_FULL) return item.settle(e as KafkaError, undefined);
+      this.full = e as KafkaError;
+      this.backlog.push(item);
+      this.waitForRoom();
+    }
+  }
+
+  /**
+   * Produces waiting messages in order until the queue is full again. A full queue is backpressure
+   * (nothing was enqueued); a message that has waited message.timeout.ms (librdkafka's own bound on
+   * a delivery) fails with the queue-full error, and the retry policy decides.
+   */
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    const q = this.backlog;
+    const now = performance.now();
+    let i = this.head;
+    for (; i < q.length; i++) {
+      const item = q[i]!;
+      if (item.abandoned(this.full!)) continue;
+      try {
+        this.produce(item.payload, item);
+      } catch (e) {
+        const full = (e as KafkaError).code === QUEUE_FULL;
+        if (full) this.full = e as KafkaError;
+        if (full && now - item.start <= this.queueFullLimit) break;
+        item.settle(e as KafkaError, undefined);
+      }
+    }
+    if (i === q.length) {
+      this.backlog = [];
+      this.head = 0;
+      clearTimeout(this.drainTimer);
+      this.drainTimer = undefined;
+      const emptied = this.emptied;
+      this.emptied = [];
+      for (const wake of emptied) wake();
+      return;
+    }
+    // Drop what went out once it is most of the array: amortized O(1) per message.
+    if (i * 2 > q.length) {
+      this.backlog = q.slice(i);
+      this.head = 0;
+    } else {
+      this.head = i;
+    }
+    this.waitForRoom();
+  };
+
+  /** Serves delivery reports now, and drains in 50 ms even if none frees room. */
+  private waitForRoom(): void {
+    this.client.poll();
+    if (this.drainTimer !== undefined) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      this.drain();
+    }, 50);
   }
 
   /** @internal A first attempt succeeded. */
@@ -210,44 +301,9 @@ class Producer implements VeloProducer {
     return continueAfterFailure(({ signal }) => this.produceOnce(payload, signal), this.o.perMessage, start, error);
   }
 
-  /** One produce by a retry attempt, settled by its delivery report; a full queue waits for room. */
+  /** One produce by a retry attempt, settled by its delivery report; it queues for room like any send. */
   private produceOnce(p: Payload, signal: AbortSignal | undefined): Promise<Delivery> {
-    return new Promise<Delivery>((resolve, reject) => {
-      try {
-        this.produce(p, new Attempt(resolve, reject));
-      } catch (e) {
-        if ((e as KafkaError).code !== QUEUE_FULL || signal?.aborted) reject(e);
-        else this.produceWhenRoom(p, signal, e as KafkaError).then(resolve, reject);
-      }
-    });
-  }
-
-  /**
-   * A full queue is backpressure: nothing was enqueued, so serve delivery reports and wait until
-   * one frees room (or 50 ms), then try again, for at most message.timeout.ms (librdkafka's own
-   * bound on a delivery); past it the queue-full error goes to the retry policy like any other.
-   */
-  private async produceWhenRoom(p: Payload, signal: AbortSignal | undefined, full: KafkaError): Promise<Delivery> {
-    const since = performance.now();
-    for (;;) {
-      if (signal?.aborted || performance.now() - since > this.queueFullLimit) throw full;
-      await this.waitForRoom();
-      try {
-        return await new Promise<Delivery>((resolve, reject) => this.produce(p, new Attempt(resolve, reject)));
-      } catch (e) {
-        if ((e as KafkaError).code !== QUEUE_FULL) throw e;
-        full = e as KafkaError;
-      }
-    }
-  }
-
-  /** Serves delivery reports and resolves when one arrives (room in the queue), or after 50 ms. */
-  private waitForRoom(): Promise<void> {
-    this.client.poll();
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 50);
-      this.roomWaiters.push(() => (clearTimeout(t), resolve()));
-    });
+    return new Promise<Delivery>((resolve, reject) => this.handOver(new Attempt(p, signal, resolve, reject)));
   }
 
   private checkOpen(): void {
@@ -256,9 +312,9 @@ class Producer implements VeloProducer {
 
   /**
    * Sends all messages, in order; resolves with their deliveries in the same order, or rejects with
-   * the first failure that the retry policy could not clear. Every message is validated before
-   * any is sent. The batch path produces in a loop that pauses on a full queue (so per-partition
-   * order holds) and keeps one small object per message and one promise per batch.
+   * the first failure that the retry policy could not clear (messages still waiting for room then
+   * are not sent). Every message is validated before any is sent. One small object per message and
+   * one promise per batch.
    */
   async sendMany(messages: readonly OutgoingMessage[]): Promise<Delivery[]> {
     if (!Array.isArray(messages)) throw typeError('messages', 'an array of messages', messages);
@@ -267,35 +323,31 @@ class Producer implements VeloProducer {
     const o = this.o.perMessage;
     if (o.timeout !== undefined || o.signal !== undefined) return Promise.all(payloads.map((p) => retry(({ signal }) => this.produceOnce(p, signal), o)));
     const batch = new Batch(this, payloads.length);
-    for (let i = 0; i < payloads.length && !batch.failed; ) {
-      const p = payloads[i]!;
-      const item = new BatchItem(batch, i, p);
-      try {
-        this.produce(p, item);
-        i++;
-      } catch (e) {
-        if ((e as KafkaError).code !== QUEUE_FULL) {
-          item.fail(e);
-          i++;
-        } else if (performance.now() - item.start > this.queueFullLimit) {
-          item.fail(e); // full for longer than a delivery may take: the policy decides
-          i++;
-        } else {
-          await this.waitForRoom(); // backpressure: the same message goes next, order kept
-        }
-      }
-    }
+    for (let i = 0; i < payloads.length && !batch.failed; i++) this.handOver(new BatchItem(batch, i, payloads[i]!));
     return batch.done;
   }
 
+  /** Waits for messages still waiting for room to be handed over, then for librdkafka to deliver everything. */
   async flush(timeout = 30_000): Promise<void> {
-    await call<void>((cb) => this.client.flush(timeout, cb));
+    const deadline = performance.now() + timeout;
+    if (this.head < this.backlog.length) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((wake) => this.emptied.push(wake)), new Promise<void>((wake) => (timer = setTimeout(wake, timeout)))]);
+      clearTimeout(timer);
+      const waiting = this.backlog.length - this.head;
+      if (waiting > 0) {
+        throw Object.assign(new Error(`velo-retry/kafka: flush timed out after ${timeout} ms with ${waiting} messages still waiting for room in librdkafka's queue`), { code: TIMED_OUT });
+      }
+    }
+    await call<void>((cb) => this.client.flush(Math.max(0, Math.round(deadline - performance.now())), cb));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
+      // Each waiting message goes out, or fails after message.timeout.ms: this ends.
+      while (this.head < this.backlog.length) await new Promise<void>((wake) => this.emptied.push(wake));
       await this.flush();
     } finally {
       await disconnect(this.client);
@@ -304,12 +356,12 @@ class Producer implements VeloProducer {
 }
 
 /** The first attempt of one send(): librdkafka's opaque for it, and the settler of its promise. */
-class Send implements Waiter {
-  private readonly start = performance.now();
+class Send implements Outgoing {
+  readonly start = performance.now();
 
   constructor(
     private readonly producer: Producer,
-    private readonly payload: Payload,
+    readonly payload: Payload,
     private readonly resolve: (d: Delivery) => void,
     private readonly reject: (e: unknown) => void,
   ) {}
@@ -322,6 +374,10 @@ class Send implements Waiter {
 
   fail(error: unknown): void {
     this.producer.retryAfter(this.payload, this.start, error).then(this.resolve, this.reject);
+  }
+
+  abandoned(): boolean {
+    return false;
   }
 }
 
@@ -357,13 +413,13 @@ class Batch {
 }
 
 /** One message of a sendMany(): librdkafka's opaque for it. */
-class BatchItem implements Waiter {
+class BatchItem implements Outgoing {
   readonly start = performance.now();
 
   constructor(
     private readonly batch: Batch,
     private readonly index: number,
-    private readonly payload: Payload,
+    readonly payload: Payload,
   ) {}
 
   settle(err: KafkaError | null, delivery: Delivery | undefined): void {
@@ -377,5 +433,10 @@ class BatchItem implements Waiter {
       (d) => this.batch.delivered(this.index, d),
       (e) => this.batch.fail(e),
     );
+  }
+
+  /** Once its batch has failed, the messages of it still waiting for room are not sent. */
+  abandoned(): boolean {
+    return this.batch.failed;
   }
 }
