@@ -114,9 +114,8 @@ pub fn classify_patterns() -> Vec<String> {
 /// One category id per `separator`-separated message: one boundary crossing for a whole batch.
 #[napi]
 pub fn classify_joined(joined: String, separator: u32) -> Uint8Array {
-    let mut bytes = joined.into_bytes(); // our own copy: lowercased in place
     let mut out = Vec::new();
-    classify::classify_joined(&mut bytes, separator as u8, &mut out);
+    classify::classify_joined(joined.as_bytes(), separator as u8, &mut out);
     Uint8Array::new(out)
 }
 
