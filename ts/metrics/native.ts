@@ -18,6 +18,12 @@ const RING_SLOTS = 1 << SHIFT;
 /** The header before the slots: the tail, alone on a 64-byte cache line. */
 const HEADER_BYTES = 64;
 const TWO_32 = 2 ** 32;
+// Module-scope copies: a property load from another module's exports costs ~3 ns per event here.
+const SUCCESS = EventKind.Success;
+const FAILURE = EventKind.Failure;
+const RETRY = EventKind.Retry;
+const MAX_ATTEMPTS = MAX_RING_ATTEMPTS;
+const MAX_US = MAX_RING_US;
 
 export class NativeRingMetrics implements MetricsTwin {
   private readonly m: NativeMetrics;
@@ -42,32 +48,43 @@ export class NativeRingMetrics implements MetricsTwin {
 
   private push(meta: number, us: number): void {
     const head = this.head;
-    if (((head - this.cachedTail) >>> 0) >= RING_SLOTS) {
-      // Looks full: read the consumer's progress; still full, drain now (one call) rather than drop.
-      this.cachedTail = Atomics.load(this.tail, 0);
-      if (((head - this.cachedTail) >>> 0) >= RING_SLOTS) {
-        this.m.drain();
-        this.cachedTail = Atomics.load(this.tail, 0);
-      }
-    }
+    if (((head - this.cachedTail) >>> 0) >= RING_SLOTS) this.makeRoom(head);
     this.slots[head & (RING_SLOTS - 1)] = (meta + ((head >>> SHIFT) & 1) * 8) * TWO_32 + us;
     this.head = (head + 1) >>> 0;
   }
 
+  /** The ring looks full: read the consumer's progress; still full, drain now (one call) rather than drop. */
+  private makeRoom(head: number): void {
+    this.cachedTail = Atomics.load(this.tail, 0);
+    if (((head - this.cachedTail) >>> 0) >= RING_SLOTS) {
+      this.m.drain();
+      this.cachedTail = Atomics.load(this.tail, 0);
+    }
+  }
+
+  // The common event passes one test: a latency that fits a slot (0 <= µs < 2^32; NaN fails) and
+  // attempts that fit. Anything else goes to `unusual`, which applies micros() and the limits.
   success(attempts: number, latencyMs: number): void {
-    const us = micros(latencyMs);
-    if (attempts > MAX_RING_ATTEMPTS || us >= MAX_RING_US) return this.m.record(EventKind.Success, 0, attempts, false, latencyMs);
-    this.push(attempts * 256 + EventKind.Success, us);
+    const us = Math.floor(latencyMs * 1000);
+    if (us >= 0 && us < MAX_US && attempts <= MAX_ATTEMPTS) this.push(attempts * 256 + SUCCESS, us);
+    else this.unusual(SUCCESS, 0, attempts, false, latencyMs);
   }
 
   failure(category: number, attempts: number, latencyMs: number, timedOut: boolean): void {
-    const us = micros(latencyMs);
-    if (attempts > MAX_RING_ATTEMPTS || us >= MAX_RING_US) return this.m.record(EventKind.Failure, category, attempts, timedOut, latencyMs);
-    this.push(attempts * 256 + category * 16 + (timedOut ? 4 : 0) + EventKind.Failure, us);
+    const us = Math.floor(latencyMs * 1000);
+    if (us >= 0 && us < MAX_US && attempts <= MAX_ATTEMPTS) this.push(attempts * 256 + category * 16 + (timedOut ? 4 : 0) + FAILURE, us);
+    else this.unusual(FAILURE, category, attempts, timedOut, latencyMs);
   }
 
   retry(category: number): void {
-    this.push(category * 16 + EventKind.Retry, 0);
+    this.push(category * 16 + RETRY, 0);
+  }
+
+  /** A latency below 0 or NaN (recorded as 0 µs), or an event too large for a slot (recorded by one N-API call). */
+  private unusual(kind: number, category: number, attempts: number, timedOut: boolean, latencyMs: number): void {
+    const us = micros(latencyMs);
+    if (attempts > MAX_ATTEMPTS || us >= MAX_US) return this.m.record(kind, category, attempts, timedOut, latencyMs);
+    this.push(attempts * 256 + category * 16 + (timedOut ? 4 : 0) + kind, us);
   }
 
   snapshot(): MetricsSnapshot {
