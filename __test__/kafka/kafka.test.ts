@@ -122,6 +122,25 @@ describe('producer and consumer round trip', () => {
     await expect(p.send({ topic, value: 'late' })).rejects.toThrow(/closed/);
   });
 
+  // Both paths of send(): made directly (no total timeout), and through the retry engine (a
+  // timeout), where the final error is a RetryError whose cause carries the code.
+  it.each([['without', {}], ['with', { retry: fast }]])('close() settles every send (%s a total timeout): not sent yet -> ERR_PRODUCER_CLOSED, not reported on -> ERR_DELIVERY_UNKNOWN', async (_, options) => {
+    // A topic that does not exist (the broker does not auto-create): librdkafka holds its messages
+    // while it waits for the topic's metadata (up to topic.metadata.propagation.max.ms, 30 s), so
+    // none is reported on before close.
+    const topic = name('never-created');
+    const p = await createProducer({ ...config, 'queue.buffering.max.messages': 2, 'allow.auto.create.topics': false }, options);
+    const codeOf = (e: unknown) => ((e instanceof RetryError ? e.cause : e) as { code?: unknown }).code;
+    const outcomes = Array.from({ length: 5 }, (_, i) => p.send({ topic, value: `m${i}` }).then(() => 'delivered', codeOf));
+    await new Promise((r) => setTimeout(r, 500));
+    const started = performance.now();
+    await expect(p.close(300)).rejects.toMatchObject({ code: -185 }); // the flush timed out
+    expect(performance.now() - started).toBeLessThan(300 + SLACK);
+    // Two were handed to librdkafka (its queue holds two), three waited for room.
+    expect((await Promise.all(outcomes)).sort()).toEqual([...Array(2).fill('ERR_DELIVERY_UNKNOWN'), ...Array(3).fill('ERR_PRODUCER_CLOSED')]);
+    await expect(p.send({ topic, value: 'late' })).rejects.toMatchObject({ code: 'ERR_PRODUCER_CLOSED', retriable: false });
+  });
+
   it('compresses with a codec librdkafka has, and refuses one it lacks', async () => {
     const topic = name('gzip');
     await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });

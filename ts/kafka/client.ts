@@ -60,9 +60,9 @@ export function checkConfig(config: unknown): ClientConfig {
   return config as ClientConfig;
 }
 
-/** Disconnects and resolves when the driver says it is done. */
-export function disconnect(client: Client): Promise<void> {
-  return new Promise<void>((resolve) => client.disconnect(() => resolve()));
+/** Disconnects and resolves when the driver says it is done. A producer flushes first, for `flushTimeout` ms (node-rdkafka: 5 s). */
+export function disconnect(client: Client, flushTimeout?: number): Promise<void> {
+  return new Promise<void>((resolve) => (flushTimeout === undefined ? client.disconnect(() => resolve()) : client.disconnect(flushTimeout, () => resolve())));
 }
 
 /** Best-effort disconnect of a client that failed or is being replaced. */

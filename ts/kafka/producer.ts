@@ -5,7 +5,7 @@
 // failures that cannot (message too large, not authorized) fail at once.
 import type { MetricsTwin } from '../metrics/twin';
 import { continueAfterFailure, retry } from '../retry';
-import { checkObject, rangeError, typeError } from '../validate';
+import { checkNumber, checkObject, rangeError, typeError } from '../validate';
 import { checkConfig, connectFresh, disconnect, resolveOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type Driver, type KafkaError, type ProducerClient } from './driver';
 
@@ -42,7 +42,7 @@ export interface VeloProducer {
   send(message: OutgoingMessage): Promise<Delivery>;
   sendMany(messages: readonly OutgoingMessage[]): Promise<Delivery[]>;
   flush(timeout?: number): Promise<void>;
-  close(): Promise<void>;
+  close(timeout?: number): Promise<void>;
   /** The underlying driver client, for what this façade does not cover. */
   readonly client: ProducerClient;
 }
@@ -51,41 +51,61 @@ const COMPRESSION: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'z
 const QUEUE_FULL = -184;
 const TIMED_OUT = -185;
 
-/** What a delivery report settles: the `opaque` handed to produce(). */
-interface Waiter {
-  settle(err: KafkaError | null, delivery: Delivery | undefined): void;
-}
-
-/** A message on its way to librdkafka: what it is, and who its delivery report (or failure) settles. */
-interface Outgoing extends Waiter {
-  readonly payload: Payload;
+/**
+ * A message on its way to librdkafka, and librdkafka's `opaque` for it: what it is, and what its
+ * delivery report (or a failure before one) settles.
+ */
+abstract class Outgoing {
   /** performance.now() when it was first handed over: it waits for room at most message.timeout.ms. */
-  readonly start: number;
+  readonly start = performance.now();
+  /** Neighbours in the producer's list of messages handed to librdkafka and not yet reported on. */
+  prev: Outgoing | undefined = undefined;
+  next: Outgoing | undefined = undefined;
+
+  constructor(readonly payload: Payload) {}
+
+  /** Its delivery report, or a failure to produce it. */
+  abstract settle(err: KafkaError | null, delivery: Delivery | undefined): void;
+
+  /** Rejects it without a retry: the producer closed first. */
+  abstract cancel(error: Error): void;
+
   /** True when its sender no longer wants it sent (the attempt was aborted, the batch failed); it has settled itself. */
-  abandoned(full: KafkaError): boolean;
+  abandoned(_full: KafkaError): boolean {
+    return false;
+  }
 }
 
 /** One produce made by a retry attempt: its delivery report settles the attempt's promise. */
-class Attempt implements Outgoing {
-  readonly start = performance.now();
-
+class Attempt extends Outgoing {
   constructor(
-    readonly payload: Payload,
+    payload: Payload,
     private readonly signal: AbortSignal | undefined,
     private readonly resolve: (d: Delivery) => void,
     private readonly reject: (e: unknown) => void,
-  ) {}
+  ) {
+    super(payload);
+  }
 
   settle(err: KafkaError | null, delivery: Delivery | undefined): void {
     if (err) this.reject(err);
     else this.resolve(delivery!);
   }
 
-  abandoned(full: KafkaError): boolean {
+  cancel(error: Error): void {
+    this.reject(error);
+  }
+
+  override abandoned(full: KafkaError): boolean {
     if (!this.signal?.aborted) return false;
     this.reject(full); // the engine stopped waiting for this attempt; nothing was sent
     return true;
   }
+}
+
+/** Errors of a closed producer: final, so a retry policy does not try again. */
+function closedError(code: 'ERR_PRODUCER_CLOSED' | 'ERR_DELIVERY_UNKNOWN', message: string): Error {
+  return Object.assign(new Error(`velo-retry/kafka: ${message}`), { code, retriable: false });
 }
 
 type Payload = { m: OutgoingMessage; value: Buffer | null; key: Buffer | null; headers: Record<string, Buffer | string>[] | undefined };
@@ -179,6 +199,9 @@ class Producer implements VeloProducer {
   private full: KafkaError | undefined;
   /** Woken when the backlog empties (flush and close wait for it). */
   private emptied: (() => void)[] = [];
+  /** Handed to librdkafka, no delivery report yet: oldest to newest, linked through the messages. */
+  private oldest: Outgoing | undefined;
+  private newest: Outgoing | undefined;
   private closed = false;
   private readonly metrics: MetricsTwin | undefined;
 
@@ -192,8 +215,11 @@ class Producer implements VeloProducer {
     this.metrics = o.perMessage.metrics?._sink();
     client.setPollInterval(pollInterval);
     client.on('delivery-report', ((err: KafkaError | null, report: DeliveryReport) => {
-      const waiter = report.opaque as Waiter | undefined;
-      waiter?.settle(err, err ? undefined : { topic: report.topic, partition: report.partition, offset: report.offset });
+      const item = report.opaque;
+      // Not ours: a message produced directly on `client`.
+      if (!(item instanceof Outgoing)) return;
+      this.untrack(item);
+      item.settle(err, err ? undefined : { topic: report.topic, partition: report.partition, offset: report.offset });
       if (this.head < this.backlog.length && !this.drainScheduled) {
         this.drainScheduled = true;
         setImmediate(this.drain); // after the rest of this batch of reports: room for many at once
@@ -218,9 +244,31 @@ class Producer implements VeloProducer {
     return new Promise<Delivery>((resolve, reject) => this.handOver(new Send(this, payload, resolve, reject)));
   }
 
-  /** Hands one message to librdkafka; `opaque` is what its delivery report settles. Throws as produce() does. */
-  private produce(p: Payload, opaque: Waiter): void {
-    this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, opaque, p.headers);
+  /** Hands one message to librdkafka, which reports on it later. Throws as produce() does. */
+  private produce(item: Outgoing): void {
+    const p = item.payload;
+    this.track(item);
+    try {
+      this.client.produce(p.m.topic, p.m.partition ?? null, p.value, p.key, p.m.timestamp ?? null, item, p.headers);
+    } catch (e) {
+      this.untrack(item);
+      throw e;
+    }
+  }
+
+  private track(item: Outgoing): void {
+    item.prev = this.newest;
+    if (this.newest) this.newest.next = item;
+    else this.oldest = item;
+    this.newest = item;
+  }
+
+  private untrack(item: Outgoing): void {
+    if (item.prev) item.prev.next = item.next;
+    else this.oldest = item.next;
+    if (item.next) item.next.prev = item.prev;
+    else this.newest = item.prev;
+    item.prev = item.next = undefined;
   }
 
   /** Produces a message now, or queues it behind those waiting for room. A failure settles it. */
@@ -230,7 +278,7 @@ class Producer implements VeloProducer {
       return;
     }
     try {
-      this.produce(item.payload, item);
+      this.produce(item);
     } catch (e) {
       if ((e as KafkaError).code !== QUEUE_FULL) return item.settle(e as KafkaError, undefined);
       this.full = e as KafkaError;
@@ -253,7 +301,7 @@ class Producer implements VeloProducer {
       const item = q[i]!;
       if (item.abandoned(this.full!)) continue;
       try {
-        this.produce(item.payload, item);
+        this.produce(item);
       } catch (e) {
         const full = (e as KafkaError).code === QUEUE_FULL;
         if (full) this.full = e as KafkaError;
@@ -298,16 +346,20 @@ class Producer implements VeloProducer {
 
   /** @internal Continues a send whose first attempt failed, as retry() would. */
   retryAfter(payload: Payload, start: number, error: unknown): Promise<Delivery> {
+    if (this.closed) return Promise.reject(error); // a closing producer makes no new attempts
     return continueAfterFailure(({ signal }) => this.produceOnce(payload, signal), this.o.perMessage, start, error);
   }
 
   /** One produce by a retry attempt, settled by its delivery report; it queues for room like any send. */
   private produceOnce(p: Payload, signal: AbortSignal | undefined): Promise<Delivery> {
-    return new Promise<Delivery>((resolve, reject) => this.handOver(new Attempt(p, signal, resolve, reject)));
+    return new Promise<Delivery>((resolve, reject) => {
+      if (this.closed) reject(closedError('ERR_PRODUCER_CLOSED', 'the producer closed before this retry'));
+      else this.handOver(new Attempt(p, signal, resolve, reject));
+    });
   }
 
   private checkOpen(): void {
-    if (this.closed) throw Object.assign(new Error('velo-retry/kafka: this producer is closed'), { code: 'ERR_PRODUCER_CLOSED' });
+    if (this.closed) throw closedError('ERR_PRODUCER_CLOSED', 'this producer is closed');
   }
 
   /**
@@ -329,6 +381,7 @@ class Producer implements VeloProducer {
 
   /** Waits for messages still waiting for room to be handed over, then for librdkafka to deliver everything. */
   async flush(timeout = 30_000): Promise<void> {
+    checkNumber('timeout', timeout, 0);
     const deadline = performance.now() + timeout;
     if (this.head < this.backlog.length) {
       let timer: NodeJS.Timeout | undefined;
@@ -342,29 +395,62 @@ class Producer implements VeloProducer {
     await call<void>((cb) => this.client.flush(Math.max(0, Math.round(deadline - performance.now())), cb));
   }
 
-  async close(): Promise<void> {
+  /**
+   * Flushes for at most `timeout` ms (the backlog included), then disconnects. Every send settles:
+   * a message still waiting for room was never handed to librdkafka and rejects with
+   * ERR_PRODUCER_CLOSED; one librdkafka has not reported on rejects with ERR_DELIVERY_UNKNOWN
+   * (it may have reached the broker). A failure while closing is final: no retry.
+   */
+  async close(timeout = 30_000): Promise<void> {
+    checkNumber('timeout', timeout, 0);
     if (this.closed) return;
     this.closed = true;
     try {
-      // Each waiting message goes out, or fails after message.timeout.ms: this ends.
-      while (this.head < this.backlog.length) await new Promise<void>((wake) => this.emptied.push(wake));
-      await this.flush();
+      await this.flush(timeout);
     } finally {
-      await disconnect(this.client);
+      this.cancelBacklog();
+      await disconnect(this.client, 0); // the flush is done or given up; node-rdkafka's own would take 5 s more
+      this.cancelInFlight();
     }
+  }
+
+  private cancelBacklog(): void {
+    const waiting = this.backlog.slice(this.head);
+    this.backlog = [];
+    this.head = 0;
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    for (const wake of this.emptied.splice(0)) wake();
+    if (waiting.length === 0) return;
+    const error = closedError('ERR_PRODUCER_CLOSED', `the producer closed with ${waiting.length} messages still waiting for room in librdkafka's queue; they were not sent`);
+    for (const item of waiting) item.cancel(error);
+  }
+
+  /** After disconnect, no delivery report comes for what librdkafka still held. */
+  private cancelInFlight(): void {
+    if (this.oldest === undefined) return;
+    const error = closedError('ERR_DELIVERY_UNKNOWN', 'the producer closed before librdkafka reported on this message: it may or may not have been delivered');
+    let item: Outgoing | undefined = this.oldest;
+    while (item !== undefined) {
+      const next: Outgoing | undefined = item.next;
+      item.prev = item.next = undefined;
+      item.cancel(error);
+      item = next;
+    }
+    this.oldest = this.newest = undefined;
   }
 }
 
 /** The first attempt of one send(): librdkafka's opaque for it, and the settler of its promise. */
-class Send implements Outgoing {
-  readonly start = performance.now();
-
+class Send extends Outgoing {
   constructor(
     private readonly producer: Producer,
-    readonly payload: Payload,
+    payload: Payload,
     private readonly resolve: (d: Delivery) => void,
     private readonly reject: (e: unknown) => void,
-  ) {}
+  ) {
+    super(payload);
+  }
 
   settle(err: KafkaError | null, delivery: Delivery | undefined): void {
     if (err) return this.fail(err);
@@ -376,8 +462,8 @@ class Send implements Outgoing {
     this.producer.retryAfter(this.payload, this.start, error).then(this.resolve, this.reject);
   }
 
-  abandoned(): boolean {
-    return false;
+  cancel(error: Error): void {
+    this.reject(error);
   }
 }
 
@@ -413,14 +499,14 @@ class Batch {
 }
 
 /** One message of a sendMany(): librdkafka's opaque for it. */
-class BatchItem implements Outgoing {
-  readonly start = performance.now();
-
+class BatchItem extends Outgoing {
   constructor(
     private readonly batch: Batch,
     private readonly index: number,
-    readonly payload: Payload,
-  ) {}
+    payload: Payload,
+  ) {
+    super(payload);
+  }
 
   settle(err: KafkaError | null, delivery: Delivery | undefined): void {
     if (err) return this.fail(err);
@@ -435,8 +521,12 @@ class BatchItem implements Outgoing {
     );
   }
 
+  cancel(error: Error): void {
+    this.batch.fail(error);
+  }
+
   /** Once its batch has failed, the messages of it still waiting for room are not sent. */
-  abandoned(): boolean {
+  override abandoned(): boolean {
     return this.batch.failed;
   }
 }
