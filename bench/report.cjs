@@ -35,6 +35,20 @@ function print(rows) {
   console.log('* = the variant velo-retry uses for that call shape; each group\'s first row is its baseline.');
 }
 
+/** The same rows as a Markdown table (the README's). */
+function markdown(rows) {
+  const lines = ['| call shape | variant | figure | × baseline (first row of its group) | target | met |', '|---|---|---|---|---|---|'];
+  let last;
+  for (const r of rows) {
+    const shape = `${r.section}: ${r.name}`;
+    const figure = (r.absolute ? `${fmt(r.value)} ${r.unit}s` : `${fmt(r.value)} ns/${r.unit}`) + (r.note ? ` (${r.note})` : '');
+    const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
+    lines.push(`| ${shape === last ? '' : shape} | ${r.variant}${r.chosen ? ' *' : ''} | ${figure} | ${r.ratio === Infinity ? 'inf' : r.ratio.toFixed(2)} | ${r.target ?? ''} | ${met} |`);
+    last = shape;
+  }
+  return lines.join('\n') + '\n';
+}
+
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Horizontal bars of each variant's ratio to its group's baseline (log scale), grouped. */
@@ -79,4 +93,4 @@ function svg(rows, title) {
   return out.join('\n');
 }
 
-module.exports = { rowsOf, print, svg };
+module.exports = { rowsOf, print, svg, markdown };

@@ -1,4 +1,4 @@
-// npm run bench [-- --json out.json] [-- --skip-kafka] [-- --only "hot paths"]
+// npm run bench [-- --json out.json] [-- --markdown out.md] [-- --skip-kafka] [-- --only "hot paths"]
 // Native vs TS twins per call shape, retry() against its peers, compat layers against their
 // originals, and Kafka producer throughput; ratios measured in one run, on this machine.
 'use strict';
@@ -7,7 +7,7 @@ const os = require('os');
 const path = require('path');
 const { hotPaths } = require('./hot-paths.cjs');
 const { peers } = require('./peers.cjs');
-const { rowsOf, print, svg } = require('./report.cjs');
+const { rowsOf, print, svg, markdown } = require('./report.cjs');
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
@@ -38,6 +38,8 @@ const value = (name) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--$
   console.log(`chart: ${path.relative(process.cwd(), chart)}`);
   const json = value('json');
   if (json) writeFileSync(json, JSON.stringify({ machine, date, rows }, null, 2));
+  const md = value('markdown');
+  if (md) writeFileSync(md, markdown(rows));
   const missed = rows.filter((r) => r.met === false);
   console.log(missed.length ? `targets missed: ${missed.map((r) => `${r.name} (${r.variant})`).join('; ')}` : 'every target met');
 })().catch((e) => {
