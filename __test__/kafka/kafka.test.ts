@@ -117,6 +117,8 @@ describe('producer and consumer round trip', () => {
     await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
     const p = await createProducer({ ...config, 'queue.buffering.max.messages': 2, 'linger.ms': 50 }, { retry: fast });
     const sends = Array.from({ length: 40 }, (_, i) => p.send({ topic, value: `m${i}` }));
+    await expect(p.flush(-1)).rejects.toThrow(/timeout must be .*got -1/);
+    await expect(p.close('5s' as never)).rejects.toThrow(TypeError);
     await p.close();
     expect((await Promise.all(sends)).map((d) => d.offset)).toEqual(sends.map((_, i) => i));
     await expect(p.send({ topic, value: 'late' })).rejects.toThrow(/closed/);
