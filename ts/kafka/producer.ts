@@ -55,7 +55,7 @@ const TIMED_OUT = -185;
  * A message on its way to librdkafka, and librdkafka's `opaque` for it: what it is, and what its
  * delivery report (or a failure before one) settles.
  */
-abstract class Outgoing implements Payload {
+abstract class Outgoing {
   /** performance.now() when it was first handed over: it waits for room at most message.timeout.ms. */
   readonly start = performance.now();
   /** Neighbours in the producer's list of messages handed to librdkafka and not yet reported on. */
@@ -123,15 +123,8 @@ function closedError(code: 'ERR_PRODUCER_CLOSED' | 'ERR_DELIVERY_UNKNOWN', messa
   return Object.assign(new Error(`velo-retry/kafka: ${message}`), { code, retriable: false });
 }
 
-/** A validated message, in the shape produce() takes. */
-interface Payload {
-  readonly topic: string;
-  readonly partition: number | null;
-  readonly timestamp: number | null;
-  readonly value: Buffer | null;
-  readonly key: Buffer | null;
-  readonly headers: Record<string, Buffer | string>[] | undefined;
-}
+/** A validated message, in the shape produce() takes: the fields an Outgoing copies. */
+type Payload = Pick<Outgoing, 'topic' | 'partition' | 'timestamp' | 'value' | 'key' | 'headers'>;
 
 function checkCompression(driver: Driver, c: unknown): Compression {
   if (c === undefined) return 'none';
