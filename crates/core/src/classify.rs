@@ -202,12 +202,11 @@ struct Candidate {
     category: Category,
 }
 
-/// Patterns are at most this many 8-byte words long (checked when the filter is built).
+/// Patterns are at most this many 8-byte words long (checked at compile time, below).
 const MAX_WORDS: usize = 4;
 
 impl Candidate {
     fn new(p: &'static [u8], category: Category) -> Candidate {
-        assert!(p.len() <= 8 * MAX_WORDS, "patterns are at most {} bytes", 8 * MAX_WORDS);
         let mut words = [0u64; MAX_WORDS];
         let mut masks = [0u64; MAX_WORDS];
         for (i, &b) in p.iter().enumerate() {
@@ -250,6 +249,22 @@ fn ascii_lower8(x: u64) -> u64 {
     x | (upper >> 2)
 }
 
+// What the filter and verification assume of PATTERNS, checked when this crate compiles: each is
+// lower case and WINDOW..=8 * MAX_WORDS bytes long.
+const _: () = {
+    let mut i = 0;
+    while i < PATTERNS.len() {
+        let p = PATTERNS[i].0.as_bytes();
+        assert!(p.len() >= WINDOW && p.len() <= 8 * MAX_WORDS, "a pattern is shorter than WINDOW or longer than 8 * MAX_WORDS bytes");
+        let mut j = 0;
+        while j < p.len() {
+            assert!(!p[j].is_ascii_uppercase(), "a pattern has an upper-case letter");
+            j += 1;
+        }
+        i += 1;
+    }
+};
+
 /// Built once from [`PATTERNS`].
 struct Filter {
     /// Bit h: some pattern's first 4 bytes hash to h.
@@ -268,7 +283,6 @@ fn filter() -> &'static Filter {
         let mut f = Filter { bits: Box::new([0; 1 << (HASH_BITS - 5)]), group_of: Box::new([0; 1 << HASH_BITS]), groups: Vec::new(), avx2: avx2_available() };
         for &(pattern, category) in PATTERNS {
             let p = pattern.as_bytes();
-            assert!(p.len() >= WINDOW && p.iter().all(|b| !b.is_ascii_uppercase()), "patterns are lower case, at least {WINDOW} bytes");
             let h = window_hash(u32::from_le_bytes([p[0], p[1], p[2], p[3]])) as usize;
             f.bits[h >> 5] |= 1 << (h & 31);
             if f.group_of[h] == 0 {
