@@ -265,6 +265,16 @@ const _: () = {
     }
 };
 
+/// The 4 bytes at `pos`, little-endian. Callers keep `pos + WINDOW <= text.len()`; past the end
+/// (never reached) it gives 0 rather than panic.
+#[inline(always)]
+fn window_at(text: &[u8], pos: usize) -> u32 {
+    match text.get(pos..pos + WINDOW) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
+    }
+}
+
 /// Built once from [`PATTERNS`].
 struct Filter {
     /// Bit h: some pattern's first 4 bytes hash to h.
@@ -320,9 +330,7 @@ fn block_scalar(f: &Filter, text: &[u8], base: usize, separator: Option<u8>) -> 
     let end = (text.len() + 1 - WINDOW).min(base + 64);
     let (mut starts, mut separators) = (0u64, 0u64);
     for pos in base..end {
-        // SAFETY: pos + WINDOW <= text.len() (pos < text.len() + 1 - WINDOW), and the read is unaligned.
-        let window = u32::from_le(unsafe { text.as_ptr().add(pos).cast::<u32>().read_unaligned() });
-        let h = window_hash(window);
+        let h = window_hash(window_at(text, pos));
         starts |= u64::from((f.bits[(h >> 5) as usize] >> (h & 31)) & 1) << (pos - base);
         separators |= u64::from(Some(text[pos]) == separator) << (pos - base);
     }
@@ -391,8 +399,7 @@ fn for_each_match(text: &[u8], separator: Option<u8>, mut each: impl FnMut(usize
             if pos < resume {
                 continue;
             }
-            // SAFETY: pos <= last, so pos + WINDOW <= text.len().
-            let folded = u32::from_le(unsafe { text.as_ptr().add(pos).cast::<u32>().read_unaligned() }) | 0x2020_2020;
+            let folded = window_at(text, pos) | 0x2020_2020;
             let h = window_hash(folded) as usize;
             // The bit was set for this hash, so it has a group; `get` keeps even a broken table from panicking.
             let Some(group) = usize::from(f.group_of[h]).checked_sub(1).and_then(|g| f.groups.get(g)) else { continue };
