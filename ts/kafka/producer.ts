@@ -238,7 +238,7 @@ class Producer implements VeloProducer {
       if (!(item instanceof Outgoing)) return;
       this.untrack(item);
       item.settle(err, err ? undefined : { topic: report.topic, partition: report.partition, offset: report.offset });
-      if (this.head < this.backlog.length && !this.drainScheduled) {
+      if (this.waiting > 0 && !this.drainScheduled) {
         this.drainScheduled = true;
         setImmediate(this.drain); // after the rest of this batch of reports: room for many at once
       }
@@ -258,7 +258,7 @@ class Producer implements VeloProducer {
     if (o.timeout !== undefined || o.signal !== undefined) return retry(({ signal }) => this.produceOnce(payload, signal), o);
     // Otherwise the first attempt is made here, and one object is both librdkafka's opaque and the
     // settler of the send's one promise: with hundreds of thousands of sends in flight, what each
-    // keeps alive is what costs (GC), so no derived promise and no closure per send.
+    // keeps alive is what costs (GC), so a send keeps its promise and that one object, no more.
     return new Promise<Delivery>((resolve, reject) => this.handOver(new Send(this, payload, resolve, reject)));
   }
 
@@ -290,7 +290,7 @@ class Producer implements VeloProducer {
 
   /** Produces a message now, or queues it behind those waiting for room. A failure settles it. */
   private handOver(item: Outgoing): void {
-    if (this.head < this.backlog.length) {
+    if (this.waiting > 0) {
       this.backlog.push(item);
       return;
     }
@@ -327,13 +327,7 @@ class Producer implements VeloProducer {
       }
     }
     if (i === q.length) {
-      this.backlog = [];
-      this.head = 0;
-      clearTimeout(this.drainTimer);
-      this.drainTimer = undefined;
-      const emptied = this.emptied;
-      this.emptied = [];
-      for (const wake of emptied) wake();
+      this.emptyBacklog();
       return;
     }
     // Drop what went out once it is most of the array: amortized O(1) per message.
@@ -345,6 +339,22 @@ class Producer implements VeloProducer {
     }
     this.waitForRoom();
   };
+
+  /** Messages in the backlog. */
+  private get waiting(): number {
+    return this.backlog.length - this.head;
+  }
+
+  /** Empties the backlog, stops its timer, and wakes whoever waits for that; returns what was in it. */
+  private emptyBacklog(): Outgoing[] {
+    const left = this.backlog.slice(this.head);
+    this.backlog = [];
+    this.head = 0;
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    for (const wake of this.emptied.splice(0)) wake();
+    return left;
+  }
 
   /** Serves delivery reports now, and drains in 50 ms even if none frees room. */
   private waitForRoom(): void {
@@ -400,13 +410,12 @@ class Producer implements VeloProducer {
   async flush(timeout = 30_000): Promise<void> {
     checkNumber('timeout', timeout, 0);
     const deadline = performance.now() + timeout;
-    if (this.head < this.backlog.length) {
+    if (this.waiting > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((wake) => this.emptied.push(wake)), new Promise<void>((wake) => (timer = setTimeout(wake, timeout)))]);
       clearTimeout(timer);
-      const waiting = this.backlog.length - this.head;
-      if (waiting > 0) {
-        throw Object.assign(new Error(`velo-retry/kafka: flush timed out after ${timeout} ms with ${waiting} messages still waiting for room in librdkafka's queue`), { code: TIMED_OUT });
+      if (this.waiting > 0) {
+        throw Object.assign(new Error(`velo-retry/kafka: flush timed out after ${timeout} ms with ${this.waiting} messages still waiting for room in librdkafka's queue`), { code: TIMED_OUT });
       }
     }
     await call<void>((cb) => this.client.flush(Math.max(0, Math.round(deadline - performance.now())), cb));
@@ -432,12 +441,7 @@ class Producer implements VeloProducer {
   }
 
   private cancelBacklog(): void {
-    const waiting = this.backlog.slice(this.head);
-    this.backlog = [];
-    this.head = 0;
-    clearTimeout(this.drainTimer);
-    this.drainTimer = undefined;
-    for (const wake of this.emptied.splice(0)) wake();
+    const waiting = this.emptyBacklog();
     if (waiting.length === 0) return;
     const error = closedError('ERR_PRODUCER_CLOSED', `the producer closed with ${waiting.length} messages still waiting for room in librdkafka's queue; they were not sent`);
     for (const item of waiting) item.cancel(error);
