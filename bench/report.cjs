@@ -18,6 +18,8 @@ function rowsOf(groups) {
 }
 
 const fmt = (v) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const figureOf = (r) => (r.absolute ? `${fmt(r.value)} ${r.unit}s` : `${fmt(r.value)} ns/${r.unit}`);
+const ratioOf = (r) => (r.ratio === Infinity ? 'inf' : r.ratio.toFixed(2));
 
 function print(rows) {
   console.table(
@@ -25,8 +27,8 @@ function print(rows) {
       section: r.section,
       'call shape': r.name,
       variant: r.variant + (r.chosen ? ' *' : ''),
-      figure: r.absolute ? `${fmt(r.value)} ${r.unit}s` : `${fmt(r.value)} ns/${r.unit}`,
-      'x baseline': r.ratio === Infinity ? 'inf' : r.ratio.toFixed(2),
+      figure: figureOf(r),
+      'x baseline': ratioOf(r),
       target: r.target ?? '',
       met: r.met === undefined ? '' : r.met ? 'yes' : 'NO',
       note: r.note ?? '',
@@ -41,9 +43,9 @@ function markdown(rows) {
   let last;
   for (const r of rows) {
     const shape = `${r.section}: ${r.name}`;
-    const figure = (r.absolute ? `${fmt(r.value)} ${r.unit}s` : `${fmt(r.value)} ns/${r.unit}`) + (r.note ? ` (${r.note})` : '');
+    const figure = figureOf(r) + (r.note ? ` (${r.note})` : '');
     const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
-    lines.push(`| ${shape === last ? '' : shape} | ${r.variant}${r.chosen ? ' *' : ''} | ${figure} | ${r.ratio === Infinity ? 'inf' : r.ratio.toFixed(2)} | ${r.target ?? ''} | ${met} |`);
+    lines.push(`| ${shape === last ? '' : shape} | ${r.variant}${r.chosen ? ' *' : ''} | ${figure} | ${ratioOf(r)} | ${r.target ?? ''} | ${met} |`);
     last = shape;
   }
   return lines.join('\n') + '\n';
@@ -84,7 +86,7 @@ function svg(rows, title) {
       const w = Math.max(1, Math.abs(x(r.ratio) - x(1)));
       out.push(`<text x="24" y="${y + 12}">${esc(r.variant)}${r.chosen ? ' *' : ''}</text>`);
       out.push(`<rect x="${x1}" y="${y + 3}" width="${w}" height="${rowH - 6}" fill="${color}"/>`);
-      out.push(`<text x="${labelW + barArea + 6}" y="${y + 12}">${r.ratio === Infinity ? 'inf' : r.ratio.toFixed(2)}x${r.met === undefined ? '' : r.met ? ' ok' : ' MISS'}</text>`);
+      out.push(`<text x="${labelW + barArea + 6}" y="${y + 12}">${ratioOf(r)}x${r.met === undefined ? '' : r.met ? ' ok' : ' MISS'}</text>`);
       y += rowH;
     }
     y += 8;
