@@ -2,7 +2,7 @@
 // PATH: the platform package gives the native addon with nothing compiled, and without it the
 // package still works on the TS twins and says once why.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,17 @@ beforeAll(() => {
 
 afterAll(() => {
   for (const dir of projects) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the packed root package', () => {
+  it('lists every platform package as an optionalDependency at its own version; the repository lists none (npm ci needs a lock that can hold them)', () => {
+    const r = spawnSync('tar', ['-xzOf', tarballs.root, 'package/package.json'], { encoding: 'utf8' });
+    const packed = JSON.parse(r.stdout) as { version: string; optionalDependencies: Record<string, string> };
+    const platforms = readdirSync(join(root, 'npm')).map((t) => (JSON.parse(readFileSync(join(root, 'npm', t, 'package.json'), 'utf8')) as { name: string }).name);
+    expect(Object.keys(packed.optionalDependencies).sort()).toEqual(platforms.sort());
+    expect(new Set(Object.values(packed.optionalDependencies))).toEqual(new Set([packed.version]));
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).optionalDependencies).toBeUndefined();
+  });
 });
 
 describe('installing the packed package, with no Rust toolchain on PATH', () => {

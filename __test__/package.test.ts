@@ -1,5 +1,7 @@
 // The built package as users load it: require and import, the native twin in use, the fallback.
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -45,4 +47,18 @@ describe('package entry points', () => {
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
+});
+
+describe('the lockfile', () => {
+  it('is in sync with package.json: npm ci accepts a clean copy of both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'velo-retry-lock-'));
+    try {
+      for (const f of ['package.json', 'package-lock.json']) cpSync(join(root, f), join(dir, f));
+      const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      expect(r.stderr.match(/npm error.*/g) ?? []).toEqual([]);
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // npm run pack:all: the root tarball and one tarball per platform package that has a binary, in
-// pack/, with their sizes. Platform packages keep the root's version (napi version); a target
-// declared in package.json without a binary here is listed as left for the release matrix.
+// pack/, with their sizes. Platform packages keep the root's version (napi version). The root
+// tarball lists every platform package as an optionalDependency, added here at pack time as napi-rs's
+// pre-publish step adds them: in the repository's package.json they would name packages that are not
+// on the registry yet, and `npm ci` refuses a lockfile that cannot hold them. A target declared in
+// package.json without a binary here is listed as not built on this machine.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -15,6 +18,23 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 function pack(dir) {
   const [info] = JSON.parse(execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', out], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   return { file: path.join(out, info.filename), size: info.size, unpacked: info.unpackedSize, files: info.files.map((f) => f.path) };
+}
+
+/** Runs `f` with package.json listing npm/<platform> packages as optionalDependencies, then restores it. */
+function withPlatformDependencies(f) {
+  const file = path.join(root, 'package.json');
+  const original = fs.readFileSync(file, 'utf8');
+  const optionalDependencies = {};
+  for (const triple of fs.readdirSync(path.join(root, 'npm')).sort()) {
+    const platform = JSON.parse(fs.readFileSync(path.join(root, 'npm', triple, 'package.json'), 'utf8'));
+    optionalDependencies[platform.name] = pkg.version;
+  }
+  fs.writeFileSync(file, JSON.stringify({ ...pkg, optionalDependencies }, null, 2) + '\n');
+  try {
+    return f();
+  } finally {
+    fs.writeFileSync(file, original);
+  }
 }
 
 function main() {
@@ -35,12 +55,12 @@ function main() {
     fs.copyFileSync(built, path.join(dir, binary));
     made.push(pack(dir));
   }
-  const rootPack = pack(root);
+  const rootPack = withPlatformDependencies(() => pack(root));
   const leaked = rootPack.files.filter((f) => /^(target|crates|ts|__test__|bench|npm)\/|\.node$|\.map$/.test(f));
   if (leaked.length) throw new Error(`the root tarball would ship what users do not need: ${leaked.join(', ')}`);
   const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
   for (const p of [rootPack, ...made]) console.log(`${path.relative(root, p.file)}  ${kb(p.size)} packed, ${kb(p.unpacked)} unpacked, ${p.files.length} files`);
-  if (missing.length) console.log(`no binary built here for: ${missing.join(', ')} (the release matrix builds those)`);
+  if (missing.length) console.log(`no binary built on this machine for: ${missing.join(', ')} (each needs a build on its own platform or a cross toolchain)`);
   return { root: rootPack.file, platforms: made.map((p) => p.file) };
 }
 

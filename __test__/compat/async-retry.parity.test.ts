@@ -48,6 +48,22 @@ const scenarios: [string, Scenario, number[]?][] = [
 
 paritySuite('async-retry parity: same waits, callbacks and outcome as async-retry 1.3.3', impls, scenarios);
 
+// The validation policy: values node-retry reads (with JavaScript's coercion) give its result.
+const odd: [string, Record<string, unknown>][] = [
+  ['retries "3"', { retries: '3' }], ['retries "abc": one attempt', { retries: 'abc' }], ['retries null', { retries: null }],
+  ['retries undefined, given', { retries: undefined }], ['retries true', { retries: true }], ['retries -1', { retries: -1 }], ['retries 2.5', { retries: 2.5 }],
+  ['factor "3"', { factor: '3' }], ['factor "abc"', { factor: 'abc' }], ['factor null', { factor: null }],
+  ['minTimeout "10"', { minTimeout: '10' }], ['minTimeout "abc"', { minTimeout: 'abc' }], ['minTimeout null', { minTimeout: null }], ['minTimeout -5', { minTimeout: -5 }],
+  ['maxTimeout "50"', { maxTimeout: '50' }], ['maxTimeout null', { maxTimeout: null, minTimeout: 0 }], ['maxTimeout "abc"', { maxTimeout: 'abc' }],
+  ['minTimeout > maxTimeout as strings', { minTimeout: '9', maxTimeout: '10' }],
+  ['randomize 0', { randomize: 0 }], ['randomize "yes"', { randomize: 'yes' }], ['forever 1', { forever: 1, retries: 1 }],
+  ['maxRetryTime "100000"', { maxRetryTime: '100000' }], ['unref 1', { unref: 1 }], ['onRetry 0 (falsy: ignored)', { onRetry: 0 }],
+];
+paritySuite('async-retry parity: odd option values read as the original reads them', impls, odd.map(([name, options]) => [name, (r, log) => {
+  const f = failing(log, [new Error('a'), new Error('b'), new Error('c')]);
+  return r((_b, n) => f(n), { minTimeout: 7, onRetry: onRetry(log), ...options } as never);
+}, [0.2, 0.7, 0.4]]));
+
 describe('where async-retry misbehaves, velo-retry/async-retry does not', () => {
   it('bail stops the retries (the original rejects, then keeps calling fn)', async () => {
     const counts: number[] = [];
@@ -76,6 +92,19 @@ describe('where async-retry misbehaves, velo-retry/async-retry does not', () => 
     const p = ours(async () => { if (n++ < 50) throw new Error('flaky'); return n; }, { retries: Infinity, randomize: false, minTimeout: 1, maxTimeout: 4 });
     await vi.runAllTimersAsync();
     await expect(p).resolves.toBe(51);
+    vi.useRealTimers();
+  });
+
+  it('an onRetry that is not a function is a TypeError at the call (the original never settled)', async () => {
+    await expect(ours(async () => 1, { onRetry: 'log' as never })).rejects.toThrow(/velo-retry: onRetry must be a function, got "log"/);
+  });
+
+  it("retries: 'Infinity' is unbounded too (node-retry ran out of memory drawing its delays)", async () => {
+    vi.useFakeTimers();
+    let n = 0;
+    const p = ours(async () => { if (n++ < 30) throw new Error('flaky'); return n; }, { retries: 'Infinity' as never, randomize: false, minTimeout: 1, maxTimeout: 2 });
+    await vi.runAllTimersAsync();
+    await expect(p).resolves.toBe(31);
     vi.useRealTimers();
   });
 

@@ -25,12 +25,27 @@ const scenarios: [string, Scenario, number[]?][] = [
 
 paritySuite('exponential-backoff parity: same waits, callbacks and outcome as exponential-backoff 3.1.3', impls, scenarios);
 
+// The validation policy: values the original reads (with JavaScript's coercion) give its result.
+const odd: [string, Record<string, unknown>][] = [
+  ['numOfAttempts "3"', { numOfAttempts: '3' }], ['numOfAttempts true', { numOfAttempts: true }], ['numOfAttempts null', { numOfAttempts: null }],
+  ['numOfAttempts 2.5', { numOfAttempts: 2.5 }], ['numOfAttempts -4', { numOfAttempts: -4 }],
+  ['startingDelay "10"', { startingDelay: '10' }], ['startingDelay null', { startingDelay: null }], ['startingDelay -1', { startingDelay: -1 }], ['startingDelay "abc"', { startingDelay: 'abc' }],
+  ['timeMultiple "3"', { timeMultiple: '3' }], ['timeMultiple "abc"', { timeMultiple: 'abc' }], ['timeMultiple 0', { timeMultiple: 0 }],
+  ['maxDelay "50"', { maxDelay: '50' }], ['maxDelay null', { maxDelay: null }], ['maxDelay "abc"', { maxDelay: 'abc' }],
+  ['jitter "half"', { jitter: 'half' }], ['jitter 1', { jitter: 1 }],
+  ['delayFirstAttempt 1', { delayFirstAttempt: 1 }], ['delayFirstAttempt "yes"', { delayFirstAttempt: 'yes' }], ['delayFirstAttempt 0', { delayFirstAttempt: 0 }],
+];
+paritySuite('exponential-backoff parity: odd option values read as the original reads them', impls, odd.map(([name, options]) => [name, (b, log) =>
+  b(failing(log, [new Error('a'), new Error('b'), new Error('c'), new Error('d')]) as () => Promise<unknown>, { startingDelay: 7, ...options, retry: retryLog(log) } as never)]));
+
 describe('where exponential-backoff misbehaves, velo-retry/exponential-backoff does not', () => {
-  it('validates its options (the original retried forever with numOfAttempts "abc")', async () => {
-    await expect(ours(async () => 1, { numOfAttempts: 'abc' as never })).rejects.toThrow(/numOfAttempts must be a number, got "abc"/);
-    await expect(ours(async () => 1, { jitter: 'half' as never })).rejects.toThrow(RangeError);
-    await expect(ours(async () => 1, { startingDelay: -1 })).rejects.toThrow(RangeError);
-    await expect(ours(1 as never)).rejects.toThrow(TypeError);
+  it('refuses a numOfAttempts no count reaches (the original retried forever), and a request or retry that is not a function (the original failed late)', async () => {
+    for (const bad of ['abc', undefined, NaN, {}]) {
+      await expect(ours(async () => 1, { numOfAttempts: bad as never })).rejects.toThrow(/velo-retry: numOfAttempts must be a number \(the original retried forever with this value\), got/);
+    }
+    await expect(ours(async () => 1, { numOfAttempts: Infinity })).resolves.toBe(1); // forever, when asked for
+    await expect(ours(async () => 1, { retry: 'yes' as never })).rejects.toThrow(/velo-retry: retry must be a function, got "yes"/);
+    await expect(ours(1 as never)).rejects.toThrow(/velo-retry: request must be a function, got 1 \(number\)/);
   });
 
   it('waits a delay past 2^31 - 1 ms (setTimeout fired it at once)', async () => {

@@ -46,6 +46,24 @@ function classpath() {
   return fs.readFileSync(cacheFile, 'utf8').trim();
 }
 
+/**
+ * A KRaft cluster id: 16 random bytes in base64url, as Kafka's Uuid prints them. One id in 64 would
+ * start with '-', which the storage tool reads as an option ("argument --cluster-id/-t: expected one
+ * argument"), so such a draw is drawn again, as Kafka's own Uuid.randomUuid() does.
+ */
+function clusterId(randomBytes = crypto.randomBytes) {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** Formats a KRaft log dir for `props` with `id`; throws with the tool's output when it refuses. */
+function formatStorage(jvm, id, props) {
+  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props], { encoding: 'utf8' });
+  if (format.status !== 0) throw new Error(`kafka storage format failed (cluster id ${id}):\n${format.stdout}\n${format.stderr}`);
+}
+
 function tail(file, lines = 40) {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
@@ -108,9 +126,7 @@ async function startBroker({ detached = false, timeoutMs = 90_000, messageMaxByt
     ].join('\n'),
   );
   const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`, `-Dkafka.logs.dir=${dir}`, '-cp', cp];
-  const clusterId = crypto.randomBytes(16).toString('base64url');
-  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { encoding: 'utf8' });
-  if (format.status !== 0) throw new Error(`kafka storage format failed:\n${format.stdout}\n${format.stderr}`);
+  formatStorage(jvm, clusterId(), props);
 
   const out = fs.openSync(logFile, 'a');
   const child = spawn('java', [...jvm, 'kafka.Kafka', props], { stdio: ['ignore', out, out], detached });
@@ -183,4 +199,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { startBroker, stopBroker, classpath };
+module.exports = { startBroker, stopBroker, classpath, clusterId, formatStorage };

@@ -13,3 +13,7 @@ export function startBroker(options?: { detached?: boolean; timeoutMs?: number; 
 export function stopBroker(broker: { pid: number; dir: string }): Promise<void>;
 /** The broker's classpath (Maven resolves the jars into ~/.m2 once). */
 export function classpath(): string;
+/** A KRaft cluster id (base64url of 16 random bytes) that never starts with '-'. */
+export function clusterId(randomBytes?: (n: number) => Buffer): string;
+/** Formats a KRaft log dir; throws with the storage tool's output when it refuses. */
+export function formatStorage(jvm: string[], id: string, props: string): void;

@@ -3,12 +3,20 @@
 // the most frequent message among the failures (ties: the latest). With `metrics`, each call
 // also feeds RetryMetrics with error categories.
 //
-// Where the original misbehaves, this does not (README, "Migrating"):
+// Validation policy (README, "Migrating"): async-retry validates nothing, and code written against it
+// relies on how node-retry reads its options, so this layer reads them the same way: merged with
+// `for...in`, compared and multiplied with JavaScript's own coercion. `retries: '3'` is 3 retries,
+// `retries: 'abc'` (or null, or undefined given explicitly) none, and a `factor` that is not a number
+// makes every later wait NaN, which setTimeout reads as 1 ms; each exactly as the original, timers
+// included. It departs only where the original never settles or crashes:
 // - bail() stops the retries: async-retry rejected but went on calling fn in the background;
-// - retries: Infinity works: node-retry computed an infinite array of delays and ran out of memory;
-// - an onRetry that throws rejects with that error: the original left the promise pending forever.
+// - retries: Infinity (or 'Infinity') works: node-retry computed an endless array of delays and
+//   ran out of memory;
+// - an onRetry that throws rejects with that error, and one that is not a function is a TypeError
+//   at the call: the original left the promise pending forever in both cases.
 import type { RetryMetrics } from '../metrics';
-import { timerUntil } from '../timers';
+import { once } from '../timers';
+import { typeError } from '../validate';
 import { compatMetrics, type CompatMetrics } from './report';
 
 declare namespace retry {
@@ -57,12 +65,22 @@ function mainError(errors: unknown[]): unknown {
 
 type Settings = Required<Pick<retry.Options, 'factor' | 'minTimeout' | 'maxTimeout' | 'randomize'>> & { retries: number };
 
+/** node-retry's option merge: its defaults, then every enumerable key given (undefined values too). */
+function settings(options: retry.Options): Settings {
+  const o: Record<string, unknown> = { retries: 10, factor: 2, minTimeout: 1000, maxTimeout: Infinity, randomize: false };
+  for (const key in options) o[key] = (options as Record<string, unknown>)[key];
+  // async-retry defaults randomize to true only when the key is absent.
+  if (!('randomize' in options)) o.randomize = true;
+  return o as Settings;
+}
+
 /** One retry() call. The success path costs one promise, this object and the bail closure. */
 class Run<A> {
   private readonly start: number;
   private readonly startDate: number;
   private readonly maxRetryTime: number;
   private readonly forever: boolean;
+  private readonly endless: boolean;
   private readonly metrics: CompatMetrics | undefined;
   private delays: number[] | undefined;
   private used = 0;
@@ -82,7 +100,11 @@ class Run<A> {
     private readonly resolve: (value: A) => void,
     private readonly reject: (error: unknown) => void,
   ) {
-    this.forever = options.forever === true || o.retries === Infinity;
+    // As node-retry counts retries (`i < retries`, with the same coercion), a count no number
+    // reaches is unbounded: 'Infinity' as well as Infinity. Compared here, in the promise's
+    // executor, so a value that cannot be compared (a Symbol) rejects at once, as there.
+    this.endless = Number.MAX_VALUE < o.retries;
+    this.forever = Boolean(options.forever) || this.endless;
     this.maxRetryTime = options.maxRetryTime || Infinity;
     this.startDate = this.maxRetryTime === Infinity ? 0 : Date.now();
     this.metrics = compatMetrics(options.metrics);
@@ -107,7 +129,7 @@ class Run<A> {
    */
   private nextDelay(): number | undefined {
     const o = this.o;
-    if (!Number.isFinite(o.retries)) return delayAt(this.used++, o);
+    if (this.endless) return delayAt(this.used++, o);
     if (this.delays === undefined) {
       this.delays = [];
       for (let i = 0; i < o.retries; i++) this.delays.push(delayAt(i, o));
@@ -144,12 +166,12 @@ class Run<A> {
     }
     this.metrics?.retry(error);
     // As node-retry: the next attempt is scheduled first, then onRetry is told.
-    this.cancelWait = timerUntil(performance.now() + delay, () => {
+    this.cancelWait = once(delay, () => {
       this.cancelWait = undefined;
       this.run(++this.attempt);
-    }, this.options.unref === true);
+    }, Boolean(this.options.unref));
     try {
-      this.options.onRetry?.(error as Error, num);
+      if (this.options.onRetry) this.options.onRetry(error as Error, num);
     } catch (e) {
       this.metrics?.failure(e, num, this.start, false);
       this.finish(() => this.reject(e));
@@ -175,15 +197,10 @@ class Run<A> {
 
 function retry<A>(fn: retry.RetryFunction<A>, opts?: retry.Options): Promise<A> {
   return new Promise<A>((resolve, reject) => {
-    const options = opts ?? {};
-    const o: Settings = {
-      retries: options.retries ?? 10,
-      factor: options.factor ?? 2,
-      minTimeout: options.minTimeout ?? 1000,
-      maxTimeout: options.maxTimeout ?? Infinity,
-      // async-retry defaults randomize to true only when the key is absent.
-      randomize: 'randomize' in options ? options.randomize! : true,
-    };
+    const options = opts || {};
+    if (typeof options !== 'object' && typeof options !== 'function') throw typeError('options', 'an object', options);
+    if (options.onRetry && typeof options.onRetry !== 'function') throw typeError('onRetry', 'a function', options.onRetry);
+    const o = settings(options);
     if (o.minTimeout > o.maxTimeout) throw new Error('minTimeout is greater than maxTimeout');
     new Run(fn, options, o, resolve, reject).run(1);
   });

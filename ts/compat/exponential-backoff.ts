@@ -3,11 +3,19 @@
 // `retry(e, attemptNumber)` awaited after every failure. With `metrics`, each call also feeds
 // RetryMetrics with error categories.
 //
-// Where the original misbehaves, this does not: options are validated (a numOfAttempts of "abc"
-// retried forever there), and delays past 2^31 - 1 ms wait that long (setTimeout fired them at once).
+// Validation policy (README, "Migrating"): the original validates nothing, and reads its options
+// with JavaScript's own coercion; so does this layer, with the same results: `numOfAttempts: '3'`
+// is 3 attempts, a `jitter` other than 'full' is none, a `startingDelay` that is not a number makes
+// each wait NaN, which setTimeout reads as 1 ms. It departs only where the original never ends or
+// fails late for a reason known at the call:
+// - a numOfAttempts that no count reaches (NaN, 'abc', undefined given explicitly) retried forever
+//   there; here it is a TypeError;
+// - a `request` or `retry` that is not a function failed only after the first attempt (request: after
+//   every attempt and its waits); here each is a TypeError at the call;
+// - delays past 2^31 - 1 ms wait that long (setTimeout fired them at once).
 import type { RetryMetrics } from '../metrics';
-import { sleep } from '../timers';
-import { checkBoolean, checkFunction, checkNumber, checkObject, rangeError, typeError } from '../validate';
+import { sleepOnce } from '../timers';
+import { checkFunction, typeError } from '../validate';
 import { compatMetrics } from './report';
 
 export type JitterType = 'none' | 'full';
@@ -44,20 +52,18 @@ const DEFAULTS: IBackOffOptions = {
 };
 
 function sanitize(options: BackoffOptions): IBackOffOptions {
-  checkObject('options', options);
+  // The original's merge: an object spread, which copies a string's characters and skips null.
   const o: IBackOffOptions = { ...DEFAULTS, ...options };
-  checkBoolean('delayFirstAttempt', o.delayFirstAttempt);
-  if (o.jitter !== 'none' && o.jitter !== 'full') throw (typeof o.jitter === 'string' ? rangeError : typeError)('jitter', '"none" or "full"', o.jitter);
-  checkNumber('maxDelay', o.maxDelay, 0, Infinity);
-  if (typeof o.numOfAttempts !== 'number' || Number.isNaN(o.numOfAttempts)) throw typeError('numOfAttempts', 'a number', o.numOfAttempts);
+  if (o.numOfAttempts < 1) o.numOfAttempts = 1; // the original raises anything below 1 to 1
+  // Compared as the original compares (`attemptNumber >= numOfAttempts`): a value no count reaches.
+  if (!(Number.MAX_VALUE >= o.numOfAttempts) && !(o.numOfAttempts >= Infinity)) {
+    throw typeError('numOfAttempts', 'a number (the original retried forever with this value)', o.numOfAttempts);
+  }
   checkFunction('retry', o.retry);
-  checkNumber('startingDelay', o.startingDelay, 0, Number.MAX_SAFE_INTEGER);
-  checkNumber('timeMultiple', o.timeMultiple, 0, Number.MAX_VALUE);
-  // The original raises anything below 1 to 1.
-  if (o.numOfAttempts < 1) o.numOfAttempts = 1;
   return o;
 }
 
+/** The original's formula, coercion and all. */
 function delayFor(o: IBackOffOptions, power: number): number {
   const delay = Math.min(o.startingDelay * Math.pow(o.timeMultiple, power), o.maxDelay);
   return o.jitter === 'full' ? Math.round(Math.random() * delay) : delay;
@@ -72,8 +78,8 @@ export async function backOff<T>(request: () => Promise<T>, options: BackoffOpti
   let attemptNumber = 0;
   for (;;) {
     // Before attempt n: nothing before the first unless delayFirstAttempt, which shifts the powers by one.
-    if (o.delayFirstAttempt) await sleep(delayFor(o, attemptNumber));
-    else if (attemptNumber > 0) await sleep(delayFor(o, attemptNumber - 1));
+    if (o.delayFirstAttempt) await sleepOnce(delayFor(o, attemptNumber));
+    else if (attemptNumber > 0) await sleepOnce(delayFor(o, attemptNumber - 1));
     try {
       const value = await request();
       metrics?.success(attemptNumber + 1, start);

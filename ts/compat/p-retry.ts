@@ -4,7 +4,7 @@
 //
 // The success path calls `input` and chains one `.then`: no async frame, no options copy, and the
 // clock is read only when maxRetryTime or metrics need it.
-import { sleep } from '../timers';
+import { sleepOnce } from '../timers';
 import { compatMetrics, type CompatMetrics } from './report';
 import type { RetryMetrics } from '../metrics';
 
@@ -209,7 +209,7 @@ async function afterFailure(thrown: unknown, attemptNumber: number, retriesConsu
   o.metrics?.retry(error);
   if (!consume) return false;
   const wait = Math.min(effectiveDelay, left);
-  if (wait > 0) await sleep(wait, o.signal, o.unref);
+  if (wait > 0) await sleepOnce(wait, o.signal, o.unref);
   return true;
 }
 

@@ -34,6 +34,10 @@ export function parseUncached(text: string): number {
   while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
   if (start === end) return DurationErrorCode.Empty;
 
+  // A sign as Velostream reads it: '+' always, '-' only before a zero (checked at the end).
+  const first = text.charCodeAt(start);
+  const negative = first === 45;
+  if (negative || first === 43) start++;
   let i = start;
   let mantissa = 0;
   let significant = 0;
@@ -72,6 +76,7 @@ export function parseUncached(text: string): number {
   } else {
     ms = Number(text.slice(start, numberEnd)) * (f * POW10[z]!);
   }
+  if (negative && ms !== 0) return DurationErrorCode.Invalid;
   if (!(ms <= MAX_MS)) return DurationErrorCode.OutOfRange;
   return ms;
 }

@@ -1,8 +1,10 @@
 //! Duration text -> milliseconds.
 //!
 //! Grammar (after trimming ASCII white space, case-insensitive):
-//! `number [ws] [unit]`, where `number` is `digits[.digits]` or `.digits` and a bare number means
-//! seconds. Units: ms|millis|milliseconds, s|sec|secs|second|seconds, m|min|mins|minute|minutes,
+//! `[sign] number [ws] [unit]`, where `number` is `digits[.digits]` or `.digits` and a bare number
+//! means seconds. The sign is read as Velostream reads it (its parser takes the number with Rust's
+//! `f64::from_str`, then refuses values below zero): `+5s` is 5 s and `-0s` is 0, while any other
+//! negative value is `Invalid`. Units: ms|millis|milliseconds, s|sec|secs|second|seconds, m|min|mins|minute|minutes,
 //! h|hr|hrs|hour|hours, d|day|days.
 //!
 //! The value is computed from the digits as an exact integer mantissa (at most 15 significant
@@ -35,7 +37,7 @@ pub const MAX_CACHED_LEN: usize = 64;
 pub enum DurationError {
     /// Nothing but white space.
     Empty,
-    /// Not the grammar: a sign, an unknown unit, two dots, no digits...
+    /// Not the grammar: a negative value, an unknown unit, two dots, no digits...
     Invalid,
     /// Parsed, but above [`MAX_MS`].
     OutOfRange,
@@ -91,7 +93,11 @@ pub fn parse_uncached(text: &str) -> Result<f64, DurationError> {
     if start == end {
         return Err(DurationError::Empty);
     }
-    let s = &bytes[start..end];
+    let (negative, s) = match bytes[start] {
+        b'+' => (false, &bytes[start + 1..end]),
+        b'-' => (true, &bytes[start + 1..end]),
+        _ => (false, &bytes[start..end]),
+    };
 
     // number: digits, at most one dot, at least one digit.
     let mut i = 0;
@@ -149,6 +155,9 @@ pub fn parse_uncached(text: &str) -> Result<f64, DurationError> {
         let value: f64 = number.parse().map_err(|_| DurationError::Invalid)?;
         value * (f * POW10[z])
     };
+    if negative && ms != 0.0 {
+        return Err(DurationError::Invalid);
+    }
     if !(ms <= MAX_MS) {
         return Err(DurationError::OutOfRange);
     }
@@ -416,13 +425,23 @@ mod tests {
     fn rejects_with_a_reason() {
         assert_eq!(parse_uncached(""), Err(DurationError::Empty));
         assert_eq!(parse_uncached(" \t"), Err(DurationError::Empty));
-        for bad in ["-5s", "abc", "s5", "5ss", "1.2.3s", "inf", "NaN", ".", "1e3", "+5s", "5 s s", "5x"] {
+        for bad in ["-5s", "abc", "s5", "5ss", "1.2.3s", "inf", "NaN", ".", "1e3", "5 s s", "5x", "--5s", "+-5s", "+", "-", "+ 5s", "-0.1s", "- 0s", "-1e400"] {
             assert_eq!(parse_uncached(bad), Err(DurationError::Invalid), "{bad:?}");
         }
         assert_eq!(parse_uncached("100000000000000000000000s"), Err(DurationError::OutOfRange));
         assert_eq!(parse_uncached(&"9".repeat(400)), Err(DurationError::OutOfRange));
         assert_eq!(parse_uncached("9007199254740991ms"), Ok(MAX_MS));
         assert_eq!(parse_uncached("9007199254740993ms"), Err(DurationError::OutOfRange));
+    }
+
+    #[test]
+    fn signs_as_velostream_reads_them() {
+        assert_eq!(ok("+5s"), 5_000.0);
+        assert_eq!(ok(" +.5s "), 500.0);
+        for zero in ["-0s", "-0", "-0.000ms", "+0", "-00000000000000000000.0000000000000000000d"] {
+            let ms = ok(zero);
+            assert!(ms == 0.0 && ms.is_sign_positive(), "{zero:?} gave {ms}");
+        }
     }
 
     #[test]
