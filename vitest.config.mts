@@ -8,10 +8,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Worker-thread, timing and broker tests measure real time: keep files from competing for 2 cores.
     fileParallelism: false,
-    reporters: ['default', './__test__/summary-reporter.ts'],
+    reporters: ['default', './__test__/support/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['__test__/**/*.test.ts'], exclude: ['__test__/kafka/**'] } },
-      { extends: true, test: { name: 'kafka', include: ['__test__/kafka/**/*.test.ts'], globalSetup: ['__test__/kafka/global-setup.ts'], testTimeout: 60_000 } },
+      { extends: true, test: { name: 'kafka', include: ['__test__/kafka/**/*.test.ts'], globalSetup: ['__test__/support/kafka-setup.ts'], testTimeout: 60_000 } },
     ],
   },
 });

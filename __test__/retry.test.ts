@@ -208,8 +208,8 @@ describe('retry: signal and timeout', () => {
 });
 
 describe('retry: metrics', () => {
-  it.each(['native', 'js'] as const)('records successes, retries and failures (%s)', async (implementation) => {
-    if (implementation === 'native' && process.env.VELO_RETRY_FORCE_JS === '1') return;
+  const implementations = process.env.VELO_RETRY_FORCE_JS === '1' ? (['js'] as const) : (['native', 'js'] as const);
+  it.each(implementations)('records successes, retries and failures (%s)', async (implementation) => {
     const metrics = new RetryMetrics({ implementation });
     await retry(() => 1, { metrics });
     await retry(failing('network', 2).fn, { metrics, strategy: fixed(1) });

@@ -2,7 +2,7 @@ import original from 'async-retry';
 import { describe, expect, it, vi } from 'vitest';
 import ours from '../../ts/compat/async-retry';
 import { RetryMetrics } from '../../ts';
-import { failing, paritySuite } from './parity';
+import { failing, paritySuite } from '../support/parity';
 
 type AsyncRetry = typeof ours;
 const impls: [string, AsyncRetry][] = [

@@ -2,7 +2,7 @@ import { backOff as original } from 'exponential-backoff';
 import { describe, expect, it, vi } from 'vitest';
 import { backOff as ours } from '../../ts/compat/exponential-backoff';
 import { RetryMetrics } from '../../ts';
-import { failing, paritySuite } from './parity';
+import { failing, paritySuite } from '../support/parity';
 
 type BackOff = typeof ours;
 const impls: [string, BackOff][] = [

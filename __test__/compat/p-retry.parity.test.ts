@@ -2,7 +2,7 @@ import original, { AbortError as OriginalAbortError, makeRetriable as originalMa
 import { describe, expect, it } from 'vitest';
 import ours, { AbortError, makeRetriable } from '../../ts/compat/p-retry';
 import { RetryMetrics } from '../../ts';
-import { failing, paritySuite } from './parity';
+import { failing, paritySuite } from '../support/parity';
 
 type PRetry = typeof ours;
 interface Impl {

@@ -10,7 +10,7 @@ export declare class NativeMetrics {
    * The buffer keeps the ring alive; when it is collected the ring is drained and dropped.
    */
   attachRing(slots: number): ArrayBuffer
-  /** The slow path for events a ring slot cannot hold (attempts >= 2^14, latency >= 2^32 µs). */
+  /** The slow path for events a ring slot cannot hold (attempts >= 2^13, latency >= 2^32 µs). */
   record(kind: number, category: number, attempts: number, timedOut: boolean, latencyMs: number): void
   drain(): void
   /**
@@ -28,37 +28,34 @@ export declare class NativeMetrics {
  */
 export declare function allocateSlab(size: number): ArrayBuffer
 
-export declare function calculateDelay(kind: number, a: number, b: number, c: number, attempt: number): number
-
-/** The general formula alone (no fast paths): what the conformance suite compares against. */
-export declare function calculateDelayGeneral(kind: number, a: number, b: number, c: number, attempt: number): number
-
-/** Category id for a librdkafka code, or -1 when the code says nothing. */
-export declare function classifyCode(code: number): number
-
 /** One category id per `separator`-separated message: one boundary crossing for a whole batch. */
 export declare function classifyJoined(joined: string, separator: number): Uint8Array
+
+export declare function referenceCalculateDelay(kind: number, a: number, b: number, c: number, attempt: number): number
+
+/** The general formula alone (no fast paths): what the conformance suite compares against. */
+export declare function referenceCalculateDelayGeneral(kind: number, a: number, b: number, c: number, attempt: number): number
+
+/** Category id for a librdkafka code, or -1 when the code says nothing. */
+export declare function referenceClassifyCode(code: number): number
 
 /**
  * The text pattern table as "pattern<TAB>category id" lines, so the conformance suite can check
  * that the TS twin matches the very same patterns.
  */
-export declare function classifyPatterns(): Array<string>
+export declare function referenceClassifyPatterns(): Array<string>
 
-export declare function classifyText(text: string): number
+export declare function referenceClassifyText(text: string): number
 
-/** A whole schedule in one call: delays for attempts `0..count`. */
-export declare function delaySchedule(kind: number, a: number, b: number, c: number, count: number): Float64Array
-
-export declare function durationCacheReset(capacity: number): void
+export declare function referenceDurationCacheReset(capacity: number): void
 
 /** [hits, misses, size, capacity] */
-export declare function durationCacheStats(): Array<number>
+export declare function referenceDurationCacheStats(): Array<number>
 
-export declare function durationIsCached(text: string): boolean
+export declare function referenceDurationIsCached(text: string): boolean
 
 /** jitter: 0 none, 1 full, 2 equal, 3 decorrelated. */
-export declare function jitteredDelay(jitter: number, delay: number, random: number, previous: number, kind: number, a: number, b: number, c: number): number
+export declare function referenceJitteredDelay(jitter: number, delay: number, random: number, previous: number, kind: number, a: number, b: number, c: number): number
 
 /** Milliseconds, or -1 (empty), -2 (not the grammar), -3 (out of range). */
-export declare function parseDuration(text: string): number
+export declare function referenceParseDuration(text: string): number

@@ -43,7 +43,7 @@ export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeStatus {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const binding = require(candidate) as NativeBinding;
-      if (typeof binding.parseDuration !== 'function') throw new Error('not a velo-retry binding (no parseDuration export)');
+      if (typeof binding.classifyJoined !== 'function') throw new Error('not a velo-retry binding (no classifyJoined export)');
       tried.push(`${candidate}: loaded`);
       return { binding, loadedFrom: candidate, reason: null, tried };
     } catch (e) {

@@ -43,17 +43,6 @@ pub enum DurationError {
     OutOfRange,
 }
 
-impl DurationError {
-    /// Stable code shared with the TS twin and surfaced to JS as `error.code`.
-    pub fn code(self) -> &'static str {
-        match self {
-            DurationError::Empty => "ERR_DURATION_EMPTY",
-            DurationError::Invalid => "ERR_DURATION_INVALID",
-            DurationError::OutOfRange => "ERR_DURATION_RANGE",
-        }
-    }
-}
-
 /// ASCII white space as both twins define it (JS `trim` also strips Unicode spaces; Rust's
 /// `is_ascii_whitespace` omits \x0B): one explicit set keeps the twins identical.
 #[inline]

@@ -2,9 +2,9 @@
 //!
 //! - [`duration`]: duration text to milliseconds, with a bounded LRU cache.
 //! - [`backoff`]: fixed / exponential / linear delays with x2 and x1.5 fast paths, and jitter.
-//! - [`classify`]: librdkafka error codes and message text to an error category (Aho-Corasick).
+//! - [`classify`]: librdkafka error codes and message text to an error category (our own SIMD text scan).
 //! - [`metrics`]: atomic counters, lock-free event queues, a background aggregator, a histogram.
-//! - [`pool`]: a lock-free pool of equal-sized buffers.
+//! - [`slab`]: the off-heap memory the buffer pool recycles.
 //!
 //! The binding (`crates/napi`) only converts; each module here has a TypeScript twin in `ts/`
 //! that passes the same conformance suite.
@@ -13,4 +13,4 @@ pub mod backoff;
 pub mod classify;
 pub mod duration;
 pub mod metrics;
-pub mod pool;
+pub mod slab;

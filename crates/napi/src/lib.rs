@@ -1,9 +1,17 @@
 //! N-API binding of velo-retry-core. Conversions only: every decision lives in the core crate,
 //! every validation message in the TS façade (`ts/`), which checks arguments before calling here.
 //!
+//! What the façade calls: the batch classifier, the metrics totals and their rings, and the pool's
+//! slab (`ts/native/load.ts` has the table of which twin serves which call shape, with the bench
+//! row behind each choice). The `reference*` exports are the Rust twins of per-call shapes the
+//! façade serves from TS, because one N-API crossing costs more than the TS work: they exist for
+//! the conformance suite and the bench, which hold the TS twins to them.
+//!
 //! Nothing here panics on any input the façade can pass: parse failures come back as negative
 //! codes (cheaper than a thrown error crossing N-API), other failures as `napi::Error`s whose
-//! message starts with a stable code the façade maps to a `TypeError` / `RangeError`.
+//! message starts with a stable code (`ERR_METRICS_NOT_FOUND`, `ERR_POOL_SIZE`); the façade
+//! validates first, and turns the one a user can cause (an unknown metrics share id) into a
+//! `RangeError` naming it.
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -12,6 +20,7 @@ use velo_retry_core::backoff::{apply_jitter, Jitter, Strategy};
 use velo_retry_core::classify::{self, Category};
 use velo_retry_core::duration::{DurationError, DurationParser, DEFAULT_CACHE_CAPACITY};
 use velo_retry_core::metrics::{micros, Event, EventKind, Metrics};
+use velo_retry_core::slab;
 
 // ------------------------------------------------------------------ duration
 
@@ -21,7 +30,7 @@ fn parser() -> &'static DurationParser {
 }
 
 /// Milliseconds, or -1 (empty), -2 (not the grammar), -3 (out of range).
-#[napi]
+#[napi(js_name = "referenceParseDuration")]
 pub fn parse_duration(text: String) -> f64 {
     match parser().parse(&text) {
         Ok(ms) => ms,
@@ -32,18 +41,18 @@ pub fn parse_duration(text: String) -> f64 {
 }
 
 /// [hits, misses, size, capacity]
-#[napi]
+#[napi(js_name = "referenceDurationCacheStats")]
 pub fn duration_cache_stats() -> Vec<f64> {
     let s = parser().stats();
     vec![s.hits as f64, s.misses as f64, s.size as f64, s.capacity as f64]
 }
 
-#[napi]
+#[napi(js_name = "referenceDurationCacheReset")]
 pub fn duration_cache_reset(capacity: u32) {
     parser().reset(capacity as usize);
 }
 
-#[napi]
+#[napi(js_name = "referenceDurationIsCached")]
 pub fn duration_is_cached(text: String) -> bool {
     parser().is_cached(&text)
 }
@@ -60,26 +69,19 @@ fn strategy(kind: u32, a: f64, b: f64, c: f64) -> Strategy {
     }
 }
 
-#[napi]
+#[napi(js_name = "referenceCalculateDelay")]
 pub fn calculate_delay(kind: u32, a: f64, b: f64, c: f64, attempt: u32) -> f64 {
     strategy(kind, a, b, c).delay(attempt)
 }
 
 /// The general formula alone (no fast paths): what the conformance suite compares against.
-#[napi]
+#[napi(js_name = "referenceCalculateDelayGeneral")]
 pub fn calculate_delay_general(kind: u32, a: f64, b: f64, c: f64, attempt: u32) -> f64 {
     strategy(kind, a, b, c).delay_general(attempt)
 }
 
-/// A whole schedule in one call: delays for attempts `0..count`.
-#[napi]
-pub fn delay_schedule(kind: u32, a: f64, b: f64, c: f64, count: u32) -> Float64Array {
-    let s = strategy(kind, a, b, c);
-    Float64Array::new((0..count).map(|i| s.delay(i)).collect())
-}
-
 /// jitter: 0 none, 1 full, 2 equal, 3 decorrelated.
-#[napi]
+#[napi(js_name = "referenceJitteredDelay")]
 #[allow(clippy::too_many_arguments)]
 pub fn jittered_delay(jitter: u32, delay: f64, random: f64, previous: f64, kind: u32, a: f64, b: f64, c: f64) -> f64 {
     let j = match jitter {
@@ -94,19 +96,19 @@ pub fn jittered_delay(jitter: u32, delay: f64, random: f64, previous: f64, kind:
 // ------------------------------------------------------------------ classify
 
 /// Category id for a librdkafka code, or -1 when the code says nothing.
-#[napi]
+#[napi(js_name = "referenceClassifyCode")]
 pub fn classify_code(code: i32) -> i32 {
     classify::classify_code(code).map_or(-1, |c| c as i32)
 }
 
-#[napi]
+#[napi(js_name = "referenceClassifyText")]
 pub fn classify_text(text: String) -> u32 {
     classify::classify_text(text.as_bytes()) as u32
 }
 
 /// The text pattern table as "pattern<TAB>category id" lines, so the conformance suite can check
 /// that the TS twin matches the very same patterns.
-#[napi]
+#[napi(js_name = "referenceClassifyPatterns")]
 pub fn classify_patterns() -> Vec<String> {
     classify::PATTERNS.iter().map(|(p, c)| format!("{p}\t{}", *c as u8)).collect()
 }
@@ -157,7 +159,7 @@ impl NativeMetrics {
         unsafe { ArrayBuffer::from_external(env, ptr, len, ring, |_, ring: Arc<_>| drop(ring)) }
     }
 
-    /// The slow path for events a ring slot cannot hold (attempts >= 2^14, latency >= 2^32 µs).
+    /// The slow path for events a ring slot cannot hold (attempts >= 2^13, latency >= 2^32 µs).
     #[napi]
     pub fn record(&self, kind: u32, category: u32, attempts: u32, timed_out: bool, latency_ms: f64) {
         let kind = match kind {
@@ -217,10 +219,12 @@ impl NativeMetrics {
 /// façade cuts it into equal Buffers once and recycles them without crossing N-API again.
 #[napi]
 pub fn allocate_slab<'env>(env: &'env Env, size: f64) -> Result<ArrayBuffer<'env>> {
-    if !(size >= 1.0 && size <= velo_retry_core::pool::MAX_POOL_BYTES as f64) {
-        return Err(Error::new(Status::InvalidArg, format!("ERR_POOL_SIZE: slab of {size} bytes")));
+    let refused = || Error::new(Status::InvalidArg, format!("ERR_POOL_SIZE: a slab of {size} bytes (1 to {} whole bytes)", slab::MAX_SLAB_BYTES));
+    // The façade passes whole byte counts in range; a fraction or NaN would be cut by `as usize`.
+    if size.fract() != 0.0 {
+        return Err(refused());
     }
-    let mut slab = vec![0u8; size as usize].into_boxed_slice();
+    let mut slab = slab::allocate_slab(size as usize).ok_or_else(refused)?;
     let (ptr, len) = (slab.as_mut_ptr(), slab.len());
     // SAFETY: the boxed slice is moved into the finalize hint, so `ptr..ptr+len` stays valid and
     // unaliased by Rust until the ArrayBuffer is collected and the hint dropped.

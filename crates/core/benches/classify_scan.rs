@@ -1,5 +1,5 @@
-//! The measurement behind classify.rs's choice of text scan: `cargo run --release --example
-//! classify_scan`. Classifies the bench's 10,000 librdkafka-style messages (bench/hot-paths.cjs),
+//! The measurement behind the classify module's choice of text scan: `cargo bench -p
+//! velo-retry-core --bench classify_scan`. Classifies the bench's 10,000 librdkafka-style messages (bench/hot-paths.cjs),
 //! joined by NUL, with this crate's scan, and finds the same leftmost-first matches with the
 //! `aho-corasick` crate's packed (Teddy) searcher and its DFA, for comparison. ns per message,
 //! median of 9 rounds; figures vary between runs on a shared machine, so compare within one run.

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const root = join(__dirname, '..');
+const root = join(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { packAll } = require('../scripts/pack-all.cjs') as { packAll: () => { root: string; platforms: string[] } };
+const { packAll } = require('../../scripts/pack-all.cjs') as { packAll: () => { root: string; platforms: string[] } };
 
 /** PATH without any directory that holds a Rust toolchain. */
 const noRustPath = (process.env.PATH ?? '')

@@ -3,7 +3,7 @@ import { JsMetrics } from '../../ts/metrics/js';
 import { NativeRingMetrics } from '../../ts/metrics/native';
 import type { MetricsTwin } from '../../ts/metrics/twin';
 import { native } from '../../ts/native/load';
-import { bothTwins } from '../twins';
+import { bothTwins } from '../support/twins';
 
 const make = bothTwins<() => MetricsTwin>(() => new JsMetrics(), native && (() => new NativeRingMetrics()));
 
@@ -78,9 +78,8 @@ describe.each(make)('metrics conformance: %s twin', (_n, create) => {
 });
 
 describe('metrics twins agree', () => {
-  it('give identical snapshots and exposition text for the same events', () => {
-    const [[, a], [, b] = [undefined, undefined]] = make;
-    if (!b) return expect(make).toHaveLength(1); // VELO_RETRY_FORCE_JS run: one twin only
+  it.skipIf(make.length < 2)('give identical snapshots and exposition text for the same events', () => {
+    const [[, a], [, b]] = make as [(typeof make)[0], (typeof make)[0]];
     const x = a();
     const y = b();
     let seed = 7;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BufferPool } from '../../ts/pool';
-import { bothTwins } from '../twins';
+import { bothTwins } from '../support/twins';
 import { native } from '../../ts/native/load';
 
 describe.each(bothTwins<'js' | 'native'>('js', native && 'native'))('buffer pool conformance: %s twin', (_n, implementation) => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const root = join(__dirname, '..');
+const root = join(__dirname, '..', '..');
 const run = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, VELO_RETRY_FORCE_JS: '', ...env } });
 
@@ -43,7 +43,7 @@ describe('package entry points', () => {
 
   it('type-checks ESM and CommonJS TypeScript consumers against the shipped .d.ts', () => {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', join(root, '__test__', 'fixtures', 'ts-consumer')], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [tsc, '-p', join(root, '__test__', 'support', 'fixtures', 'ts-consumer')], { cwd: root, encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

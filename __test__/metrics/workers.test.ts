@@ -3,11 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import { RetryMetrics } from '../dist';
+import { RetryMetrics } from '../../dist';
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { RetryMetrics } = require(${JSON.stringify(join(__dirname, '..', 'dist'))});
+const { RetryMetrics } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist'))});
 const m = RetryMetrics.attach(workerData.id);
 for (let i = 0; i < workerData.n; i++) {
   if (i % 2 === 0) m.recordSuccess(1 + (i % 3), i % 50);

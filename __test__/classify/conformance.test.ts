@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CATEGORY_BY_ID } from '../../ts/classify/categories';
 import { jsClassify, PATTERNS } from '../../ts/classify/js';
-import { nativeClassify } from '../../ts/classify/native';
-import { bothTwins } from '../twins';
-import { native } from '../../ts/native/load';
+import { bothTwins } from '../support/twins';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { referenceClassify, referencePatterns } = require('../../bench/reference.cjs') as typeof import('../../bench/reference.cjs');
 
 const name = (id: number) => CATEGORY_BY_ID[id];
 
@@ -47,7 +47,7 @@ const CODES: [number, string | undefined][] = [
   [-1, undefined], [0, undefined], [12345, undefined], [-100000, undefined],
 ];
 
-describe.each(bothTwins(jsClassify, nativeClassify))('classify conformance: %s twin', (_n, twin) => {
+describe.each(bothTwins(jsClassify, referenceClassify))('classify conformance: %s twin', (_n, twin) => {
   it.each(TEXTS)('classifies %j as %s', (text, category) => {
     expect(name(twin.text(text))).toBe(category);
   });
@@ -74,9 +74,8 @@ describe.each(bothTwins(jsClassify, nativeClassify))('classify conformance: %s t
 });
 
 describe('classify twins share one pattern table', () => {
-  it('has the same patterns, categories and order in Rust and TS', () => {
-    if (process.env.VELO_RETRY_FORCE_JS === '1') return;
-    const rust = (native!.classifyPatterns() as string[]).map((l) => l.split('\t')).map(([p, c]) => `${p}:${c}`);
+  it.skipIf(process.env.VELO_RETRY_FORCE_JS === '1')('has the same patterns, categories and order in Rust and TS', () => {
+    const rust = referencePatterns().map(([p, c]) => `${p}:${c}`);
     const ts = PATTERNS.map(([p, c]) => `${p}:${c}`); // same order: leftmost-first depends on it
     expect(ts).toEqual(rust);
   });
