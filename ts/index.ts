@@ -2,7 +2,7 @@
 import { nativeStatus } from './native/load';
 
 /** The retry engine. */
-export { retry, RetryError, defaultShouldRetry } from './retry';
+export { retry, defaultShouldRetry } from './retry';
 export type { RetryOptions, AttemptContext, RetryContext } from './retry';
 
 /** Delay schedules. */
@@ -19,6 +19,9 @@ export type { Properties, ResolvedPolicy, TopicDefaults } from './policy';
 
 /** Error classification. */
 export { categorizeError, categorizeErrors, categorizeMessages, isRetriable, ErrorCategory } from './classify';
+
+/** Errors: one base class with `code` and `retriable`, one subclass per condition to catch. */
+export { VeloRetryError, RetryError, ProducerClosedError, DeliveryUnknownError, FlushTimeoutError, DriverMissingError, NativeUnavailableError, BufferReleasedTwiceError } from './errors';
 
 /** Metrics and the buffer pool. */
 export { RetryMetrics } from './metrics';

@@ -1,18 +1,20 @@
 // The retry engine. Two paths:
-// - the success path (no timeout, no signal): validate, read the clock once, await fn. No timer,
-//   no listener, no closure: the async function's own promise is the only allocation of ours.
-//   Measured against a `.then` chain with a per-call failure closure, interleaved, median of 5:
-//   228 vs 197 ns per call (a bare await: 73). The closure costs less time but is an allocation
-//   per call; this keeps the engine's rule of none, and the difference is recorded in the bench issue.
+// - the success path (no timeout, no signal): resolve the options (cached per options object),
+//   read the clock once, await fn. No timer, no listener, no closure: the async function's own
+//   promise is the only allocation of ours. A `.then` chain with a per-call failure closure
+//   measured faster (bench row "retry success path"), but allocates per call; this path does not.
 // - everything else (a failure, a timeout, a signal) runs in `Run`, an ordinary async loop.
-import { compileJitter, compileStrategy, delayOf, jitterOf, type CompiledStrategy, type Duration, type JitterMode, type RetryStrategy } from './backoff';
+import { compileJitter, compileStrategy, compileStrategyCached, delayOf, jitterOf, type CompiledStrategy, type Duration, type JitterMode, type RetryStrategy } from './backoff';
 import { CATEGORY_ID, categorizeError, isRetriable, type ErrorCategory } from './classify';
 import { parseDuration } from './duration';
+import { RetryError } from './errors';
 import type { RetryMetrics } from './metrics';
 import type { MetricsTwin } from './metrics/twin';
 import { RetryPolicy } from './policy';
 import { sleep, timerUntil } from './timers';
 import { checkBoolean, checkFunction, checkNumber, checkSignal, typeError } from './validate';
+
+export { RetryError } from './errors';
 
 /** What `fn` receives on each attempt. */
 export interface AttemptContext {
@@ -58,29 +60,6 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-/** Why retry() gave up. `cause` is the last error. */
-export class RetryError extends Error {
-  override readonly name: string = 'RetryError';
-  readonly attempts: number;
-  readonly elapsedMs: number;
-  /** The last error's category. */
-  readonly category: ErrorCategory;
-  /** True when the total timeout ended it. */
-  readonly timedOut: boolean;
-  /** Always false: retrying a RetryError repeats a decision already made. */
-  readonly retriable = false;
-
-  constructor(cause: unknown, attempts: number, elapsedMs: number, category: ErrorCategory, timedOut: boolean) {
-    const why = timedOut ? `timed out after ${Math.round(elapsedMs)} ms` : `gave up after ${Math.round(elapsedMs)} ms`;
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`${why} and ${attempts} attempt${attempts === 1 ? '' : 's'} (${category}): ${detail}`, { cause });
-    this.attempts = attempts;
-    this.elapsedMs = elapsedMs;
-    this.category = category;
-    this.timedOut = timedOut;
-  }
-}
-
 /** The default decision: an explicit flag on the error wins, then the category. */
 export function defaultShouldRetry(error: unknown, category: ErrorCategory): boolean {
   if (typeof error === 'object' && error !== null) {
@@ -97,34 +76,55 @@ const FIRST: AttemptContext = Object.freeze({ attempt: 0, signal: undefined });
 /** Rejection value of a race or wait cut short by the signal or the deadline; never escapes Run. */
 const STOPPED = Symbol('stopped');
 
-// A one-entry cache of the last strategy compiled: code that reuses one strategy object (the
-// common case) pays for its validation once, not per call. The fields are compared too, so an
-// object changed in place is compiled (and validated) again.
-type StrategyFields = Record<'kind' | 'interval' | 'initial' | 'max' | 'multiplier' | 'increment', unknown>;
-let lastStrategy: unknown;
-let lastFields: unknown[] = [];
-let lastCompiled: CompiledStrategy | undefined;
-
-function sameFields(s: StrategyFields): boolean {
-  const f = lastFields;
-  return f[0] === s.kind && f[1] === s.interval && f[2] === s.initial && f[3] === s.max && f[4] === s.multiplier && f[5] === s.increment;
+/** Every option checked and defaulted. */
+interface Resolved {
+  /** undefined: the defaults (RetryPolicy.defaults(), compiled when a retry needs them). */
+  readonly strategy: CompiledStrategy | undefined;
+  readonly retries: number;
+  readonly jitter: number;
+  /** ms, or undefined for none. */
+  readonly timeout: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly shouldRetry: RetryOptions['shouldRetry'];
+  readonly onRetry: RetryOptions['onRetry'];
+  readonly unref: boolean;
+  readonly metrics: MetricsTwin | undefined;
+  readonly random: () => number;
 }
 
-function compiled(strategy: unknown): CompiledStrategy | undefined {
-  if (strategy === undefined) return undefined;
-  if (strategy === lastStrategy && (typeof strategy === 'function' || sameFields(strategy as StrategyFields))) return lastCompiled;
-  lastCompiled = compileStrategy(strategy);
-  lastStrategy = strategy;
-  if (typeof strategy === 'object' && strategy !== null) {
-    const s = strategy as StrategyFields;
-    lastFields = [s.kind, s.interval, s.initial, s.max, s.multiplier, s.increment];
-  }
-  return lastCompiled;
+const NO_OPTIONS: Resolved = Object.freeze({ strategy: undefined, retries: DEFAULT_RETRIES, jitter: 0, timeout: undefined, signal: undefined, shouldRetry: undefined, onRetry: undefined, unref: false, metrics: undefined, random: Math.random });
+
+// The last options object resolved, and its fields as they were: code that passes one options
+// object to every call (the common case) has it validated once. The fields are compared each call,
+// so an object changed in place is validated again.
+let lastOptions: RetryOptions | undefined;
+let lastResolved: Resolved = NO_OPTIONS;
+let lastSeen: unknown[] = [];
+
+function seen(o: RetryOptions): unknown[] {
+  return [o.retries, o.jitter, o.timeout, o.signal, o.shouldRetry, o.onRetry, o.unref, o.metrics, o.random];
 }
 
-/** Validates every option; returns the compiled strategy (undefined = the defaults). */
-function checkOptions(o: RetryOptions): CompiledStrategy | undefined {
+function unchanged(o: RetryOptions): boolean {
+  const f = lastSeen;
+  return f[0] === o.retries && f[1] === o.jitter && f[2] === o.timeout && f[3] === o.signal && f[4] === o.shouldRetry && f[5] === o.onRetry && f[6] === o.unref && f[7] === o.metrics && f[8] === o.random;
+}
+
+/**
+ * The one place retry options are validated and defaulted: at the door, before the first attempt,
+ * on the success path as on every other. The strategy is compiled through backoff's own cache,
+ * which notices a strategy object changed in place; undefined means the defaults, which read the
+ * VELOSTREAM_RETRY_* environment and so are compiled only when a retry needs them.
+ */
+function resolveOptions(o: RetryOptions | undefined): Resolved {
+  if (o === undefined) return NO_OPTIONS;
   if (typeof o !== 'object' || o === null) throw typeError('options', 'an object', o);
+  const strategy = o.strategy === undefined ? undefined : compileStrategyCached(o.strategy);
+  if (o === lastOptions && unchanged(o)) {
+    // Same options; a strategy object changed in place compiles anew (a new object, rarely).
+    if (strategy !== lastResolved.strategy) lastResolved = { ...lastResolved, strategy };
+    return lastResolved;
+  }
   if (o.retries !== undefined) checkNumber('retries', o.retries, 0, Infinity, true);
   if (o.timeout !== undefined && typeof o.timeout !== 'string') checkNumber('timeout', o.timeout, 0);
   if (o.signal !== undefined) checkSignal('signal', o.signal);
@@ -135,8 +135,22 @@ function checkOptions(o: RetryOptions): CompiledStrategy | undefined {
   if (o.metrics !== undefined && (typeof o.metrics !== 'object' || o.metrics === null || typeof (o.metrics as RetryMetrics)._sink !== 'function')) {
     throw typeError('metrics', 'a RetryMetrics', o.metrics);
   }
-  if (o.jitter !== undefined) compileJitter(o.jitter);
-  return compiled(o.strategy);
+  const resolved: Resolved = {
+    strategy,
+    retries: o.retries ?? DEFAULT_RETRIES,
+    jitter: compileJitter(o.jitter),
+    timeout: o.timeout === undefined ? undefined : typeof o.timeout === 'string' ? parseDuration(o.timeout) : o.timeout,
+    signal: o.signal,
+    shouldRetry: o.shouldRetry,
+    onRetry: o.onRetry,
+    unref: o.unref === true,
+    metrics: o.metrics?._sink(),
+    random: o.random ?? Math.random,
+  };
+  lastOptions = o;
+  lastSeen = seen(o);
+  lastResolved = resolved;
+  return resolved;
 }
 
 /**
@@ -146,18 +160,15 @@ function checkOptions(o: RetryOptions): CompiledStrategy | undefined {
 export async function retry<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, options?: RetryOptions): Promise<T> {
   // Everything before the first await runs synchronously: fn is called within retry().
   if (typeof fn !== 'function') throw typeError('fn', 'a function', fn);
-  let strategy: CompiledStrategy | undefined;
-  if (options !== undefined) {
-    strategy = checkOptions(options);
-    if (options.timeout !== undefined || options.signal !== undefined) return new Run<T>(fn, options, strategy, performance.now()).start();
-  }
+  const o = resolveOptions(options);
+  if (o.timeout !== undefined || o.signal !== undefined) return new Run<T>(fn, o, performance.now()).start();
   const start = performance.now();
   try {
     const value = await fn(FIRST);
-    if (options?.metrics !== undefined) options.metrics._sink().success(1, performance.now() - start);
+    o.metrics?.success(1, performance.now() - start);
     return value;
   } catch (error) {
-    return afterFirstFailure(fn, options, strategy, start, error);
+    return afterFirstFailure(fn, o, start, error);
   }
 }
 
@@ -166,18 +177,12 @@ export async function retry<T>(fn: (context: AttemptContext) => T | PromiseLike<
  * (the Kafka producer, per message): continues exactly as retry() does after a first failure.
  */
 export function continueAfterFailure<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, options: RetryOptions, startedAt: number, error: unknown): Promise<T> {
-  return afterFirstFailure(fn, options, compiled(options.strategy), startedAt, error);
+  return afterFirstFailure(fn, resolveOptions(options), startedAt, error);
 }
 
 /** Async, so that anything Run's set-up throws (an invalid VELOSTREAM_RETRY_* env var) rejects. */
-async function afterFirstFailure<T>(
-  fn: (context: AttemptContext) => T | PromiseLike<T>,
-  options: RetryOptions | undefined,
-  strategy: CompiledStrategy | undefined,
-  start: number,
-  error: unknown,
-): Promise<T> {
-  return new Run<T>(fn, options, strategy, start).failed(error);
+async function afterFirstFailure<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, o: Resolved, start: number, error: unknown): Promise<T> {
+  return new Run<T>(fn, o, start).failed(error);
 }
 
 /** The slow path: one retry() call that has failed once, or that has a timeout or signal. */
@@ -185,10 +190,7 @@ class Run<T> {
   private attempt = 0;
   private previousDelay = -1;
   private readonly deadline: number;
-  private readonly metrics: MetricsTwin | undefined;
-  private readonly retries: number;
   private readonly strategy: CompiledStrategy;
-  private readonly jitter: number;
   /** Aborts attempts and waits: the caller's signal, or the deadline. */
   private readonly stop: AbortController | undefined;
   private stopReason: 'signal' | 'deadline' | undefined;
@@ -197,17 +199,12 @@ class Run<T> {
 
   constructor(
     private readonly fn: (context: AttemptContext) => T | PromiseLike<T>,
-    private readonly o: RetryOptions | undefined,
-    strategy: CompiledStrategy | undefined,
+    private readonly o: Resolved,
     private readonly startedAt: number,
   ) {
-    this.metrics = o?.metrics?._sink();
-    this.retries = o?.retries ?? DEFAULT_RETRIES;
-    this.strategy = strategy ?? compileStrategy(RetryPolicy.defaults().strategy);
-    this.jitter = compileJitter(o?.jitter);
-    const timeout = o?.timeout === undefined ? undefined : typeof o.timeout === 'string' ? parseDuration(o.timeout) : o.timeout;
-    this.deadline = timeout === undefined ? Infinity : startedAt + timeout;
-    if (o?.signal !== undefined || timeout !== undefined) this.stop = new AbortController();
+    this.strategy = o.strategy ?? compileStrategy(RetryPolicy.defaults().strategy);
+    this.deadline = o.timeout === undefined ? Infinity : startedAt + o.timeout;
+    if (o.signal !== undefined || o.timeout !== undefined) this.stop = new AbortController();
   }
 
   private now(): number {
@@ -216,12 +213,12 @@ class Run<T> {
 
   /** Entry with a timeout or a signal: wire both to `stop`, then attempt from 0. */
   async start(): Promise<T> {
-    const signal = this.o?.signal;
+    const signal = this.o.signal;
     if (signal?.aborted) throw signal.reason;
     const onAbort = () => this.halt('signal', signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     if (this.deadline !== Infinity) {
-      this.cancelDeadline = timerUntil(this.deadline, () => this.halt('deadline', new Error('retry timeout')), this.o?.unref === true);
+      this.cancelDeadline = timerUntil(this.deadline, () => this.halt('deadline', new Error('retry timeout')), this.o.unref);
     }
     try {
       return await this.loop(undefined);
@@ -256,8 +253,8 @@ class Run<T> {
     for (;;) {
       if (failure === undefined) {
         try {
-          const value = await this.race(this.fn({ attempt: this.attempt, signal: this.stop?.signal ?? this.o?.signal }));
-          this.metrics?.success(this.attempt + 1, this.now());
+          const value = await this.race(this.fn({ attempt: this.attempt, signal: this.stop?.signal ?? this.o.signal }));
+          this.o.metrics?.success(this.attempt + 1, this.now());
           return value;
         } catch (error) {
           if (error === STOPPED) throw error;
@@ -276,12 +273,12 @@ class Run<T> {
     if (this.stopReason !== undefined) throw STOPPED;
     const category = categorizeError(error);
     const attempts = this.attempt + 1;
-    if (this.attempt >= this.retries) this.giveUp(error, category, false);
+    if (this.attempt >= this.o.retries) this.giveUp(error, category, false);
 
     let delay = delayOf(this.strategy, this.attempt);
-    if (this.jitter !== 0) {
-      const random = (this.o?.random ?? Math.random)();
-      delay = jitterOf(this.jitter, this.strategy, delay, random, this.previousDelay < 0 ? delay : this.previousDelay);
+    if (this.o.jitter !== 0) {
+      const random = this.o.random();
+      delay = jitterOf(this.o.jitter, this.strategy, delay, random, this.previousDelay < 0 ? delay : this.previousDelay);
     }
     const left = this.deadline - performance.now();
     if (left <= 0) this.giveUp(error, category, true);
@@ -291,17 +288,17 @@ class Run<T> {
     if (last) delay = left;
     this.previousDelay = delay;
 
-    const context: RetryContext = { attempt: this.attempt, delay, error, category, elapsed: this.now(), retriesLeft: this.retries - attempts };
+    const context: RetryContext = { attempt: this.attempt, delay, error, category, elapsed: this.now(), retriesLeft: this.o.retries - attempts };
     const o = this.o;
-    if (o?.shouldRetry !== undefined ? !(await this.race(o.shouldRetry(error, context))) : !defaultShouldRetry(error, category)) {
+    if (o.shouldRetry !== undefined ? !(await this.race(o.shouldRetry(error, context))) : !defaultShouldRetry(error, category)) {
       this.giveUp(error, category, false);
     }
     if (last) {
       await this.sleep(delay);
       this.giveUp(error, category, true);
     }
-    if (o?.onRetry !== undefined) await this.race(o.onRetry(context));
-    this.metrics?.retry(CATEGORY_ID[category]);
+    if (o.onRetry !== undefined) await this.race(o.onRetry(context));
+    this.o.metrics?.retry(CATEGORY_ID[category]);
     await this.sleep(delay);
   }
 
@@ -310,8 +307,8 @@ class Run<T> {
     const last = this.lastError;
     if (this.stopReason === 'signal') {
       const category = last === undefined ? 'Unknown' : categorizeError(last.error);
-      this.metrics?.failure(CATEGORY_ID[category], this.attempt + 1, this.now(), false);
-      throw this.o!.signal!.reason;
+      this.o.metrics?.failure(CATEGORY_ID[category], this.attempt + 1, this.now(), false);
+      throw this.o.signal!.reason;
     }
     if (last !== undefined) this.giveUp(last.error, categorizeError(last.error), true);
     const pending = Object.assign(new Error(`attempt ${this.attempt} had not settled when the timeout passed`), { name: 'TimeoutError' });
@@ -321,7 +318,7 @@ class Run<T> {
   private giveUp(error: unknown, category: ErrorCategory, timedOut: boolean): never {
     const attempts = this.attempt + 1;
     const elapsed = this.now();
-    this.metrics?.failure(CATEGORY_ID[category], attempts, elapsed, timedOut);
+    this.o.metrics?.failure(CATEGORY_ID[category], attempts, elapsed, timedOut);
     throw new RetryError(error, attempts, elapsed, category, timedOut);
   }
 
@@ -343,7 +340,7 @@ class Run<T> {
   private sleep(ms: number): Promise<void> {
     if (ms <= 0 && this.stop === undefined) return Promise.resolve();
     // timers.sleep rejects only when the signal aborts: that is a stop, whatever the reason.
-    return sleep(ms, this.stop?.signal, this.o?.unref === true).catch(() => {
+    return sleep(ms, this.stop?.signal, this.o.unref).catch(() => {
       throw STOPPED;
     });
   }

@@ -76,6 +76,32 @@ export function compileStrategy(strategy: unknown, name = 'strategy'): CompiledS
   }
 }
 
+// A one-entry cache of the last strategy compiled: code that reuses one strategy object (the
+// common case) pays for its validation once, not per call. The fields are compared too, so an
+// object changed in place is compiled (and validated) again.
+type StrategyFields = Record<'kind' | 'interval' | 'initial' | 'max' | 'multiplier' | 'increment', unknown>;
+let lastStrategy: unknown;
+let lastFields: unknown[] = [];
+let lastCompiled: CompiledStrategy | undefined;
+
+function sameFields(s: StrategyFields): boolean {
+  const f = lastFields;
+  return f[0] === s.kind && f[1] === s.interval && f[2] === s.initial && f[3] === s.max && f[4] === s.multiplier && f[5] === s.increment;
+}
+
+/** compileStrategy, answered from the one-entry cache when `strategy` is the last one and unchanged. */
+export function compileStrategyCached(strategy: unknown): CompiledStrategy {
+  if (strategy === lastStrategy && lastCompiled !== undefined && (typeof strategy === 'function' || sameFields(strategy as StrategyFields))) return lastCompiled;
+  const compiled = compileStrategy(strategy);
+  lastCompiled = compiled;
+  lastStrategy = strategy;
+  if (typeof strategy === 'object' && strategy !== null) {
+    const s = strategy as StrategyFields;
+    lastFields = [s.kind, s.interval, s.initial, s.max, s.multiplier, s.increment];
+  }
+  return compiled;
+}
+
 /** The delay of a compiled strategy, checking what a user function returns. */
 export function delayOf(s: CompiledStrategy, attempt: number): number {
   if (typeof s !== 'function') return backoff.delay(s, attempt);

@@ -268,7 +268,7 @@ function makeRetriable<A extends unknown[], R>(fn: (...args: A) => PromiseLike<R
   };
 }
 
-// require('velo-retry/p-retry') is pRetry itself, carrying these exports (cjs/p-retry.cjs); the ESM
-// entry (esm/p-retry.mjs) re-exports that same object, so there is one instance.
+// require('velo-retry/p-retry') is pRetry itself, carrying these exports (p-retry-entry.cjs, beside this file); the ESM
+// entry (p-retry-entry.mjs) re-exports that same object, so there is one instance.
 export { pRetry, makeRetriable };
 export default pRetry;

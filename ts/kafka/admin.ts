@@ -2,7 +2,7 @@
 import { RetryPolicy } from '../policy';
 import { retry } from '../retry';
 import { checkNumber, typeError } from '../validate';
-import { checkConfig, resolveOptions, type KafkaOptions } from './client';
+import { checkConfig, resolveKafkaOptions, type KafkaOptions } from './client';
 import { loadDriver, type AdminClientLike, type KafkaError } from './driver';
 
 export interface TopicSpec {
@@ -26,7 +26,7 @@ type AdminRequest = (admin: AdminClientLike, timeout: number, done: (err: KafkaE
 async function adminRequest(config: Record<string, unknown>, options: KafkaOptions, what: string, request: AdminRequest, alreadySo: number): Promise<boolean> {
   const base = checkConfig(config);
   const driver = loadDriver(options.driver);
-  const resolved = resolveOptions(options, what);
+  const resolved = resolveKafkaOptions(options, what);
   const admin = driver.AdminClient.create(base);
   try {
     return await retry(

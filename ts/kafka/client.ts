@@ -37,7 +37,7 @@ export interface ResolvedKafkaOptions {
 }
 
 /** Explicit option > property > env > default, and every value validated. */
-export function resolveOptions(options: KafkaOptions, what: string): ResolvedKafkaOptions {
+export function resolveKafkaOptions(options: KafkaOptions, what: string): ResolvedKafkaOptions {
   checkObject(`${what} options`, options);
   const env = options.env ?? process.env;
   const policy = options.properties === undefined ? RetryPolicy.defaults(env) : RetryPolicy.fromProperties(options.properties, env);

@@ -4,7 +4,7 @@ import { durationField } from '../backoff';
 import { RetryPolicy } from '../policy';
 import { RetryError, retry, type RetryContext } from '../retry';
 import { checkFunction, checkNumber, typeError } from '../validate';
-import { checkConfig, connectFresh, disconnect, resolveOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
+import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type ConsumerClient, type DriverMessage, type Metadata } from './driver';
 
 export interface ConsumerOptions extends KafkaOptions {
@@ -87,7 +87,7 @@ export async function createConsumer(config: Record<string, unknown>, options: C
   if (options.onTopicWait !== undefined) checkFunction('options.onTopicWait', options.onTopicWait);
   const batchSize = checkNumber('options.batchSize', options.batchSize ?? 100, 1, 100_000, true);
   const driver = loadDriver(options.driver);
-  const resolved = resolveOptions(options, 'createConsumer');
+  const resolved = resolveKafkaOptions(options, 'createConsumer');
   const waitTimeout = durationField('options.waitTimeout', options.waitTimeout, resolved.waitTimeout);
   if (typeof base['group.id'] !== 'string') throw typeError('config["group.id"]', 'a string (consumers belong to a group)', base['group.id']);
 

@@ -2,6 +2,8 @@
 // module passed explicitly. Typed structurally here, so velo-retry compiles and loads without
 // either installed; only velo-retry/kafka needs one.
 
+import { DriverMissingError } from '../errors';
+
 export type ClientConfig = Record<string, string | number | boolean | ((...args: never[]) => void) | undefined>;
 export type Callback<T = unknown> = (err: KafkaError | null | undefined, value: T) => void;
 
@@ -107,11 +109,9 @@ export function loadDriver(explicit?: unknown): Driver {
       errors.push(`${name}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  const err = new Error(
+  throw new DriverMissingError(
     `velo-retry/kafka needs a Kafka driver: install node-rdkafka (npm install node-rdkafka) or @confluentinc/kafka-javascript, or pass { driver }. Tried ${errors.join('; ')}`,
   );
-  (err as NodeJS.ErrnoException).code = 'ERR_KAFKA_DRIVER_MISSING';
-  throw err;
 }
 
 /** A node-style callback call as a promise. */

@@ -9,4 +9,5 @@ export { ensureTopic, deleteTopic } from './admin';
 export type { TopicSpec } from './admin';
 export type { KafkaOptions } from './client';
 export { loadDriver } from './driver';
+export { RetryError, ProducerClosedError, DeliveryUnknownError, FlushTimeoutError, DriverMissingError } from '../errors';
 export type { Driver, KafkaError } from './driver';

@@ -3,13 +3,16 @@
 // message settled by its delivery report, queue-full backpressure (poll and wait, never drop),
 // and a retry policy over final delivery failures that can clear (timed out, leader moved), while
 // failures that cannot (message too large, not authorized) fail at once.
+import { ProducerClosedError, DeliveryUnknownError, FlushTimeoutError } from '../errors';
 import type { MetricsTwin } from '../metrics/twin';
 import { continueAfterFailure, retry } from '../retry';
-import { checkNumber, checkObject, rangeError, typeError } from '../validate';
-import { checkConfig, connectFresh, disconnect, resolveOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
-import { call, loadDriver, type DeliveryReport, type Driver, type KafkaError, type ProducerClient } from './driver';
+import { checkNumber, rangeError, typeError } from '../validate';
+import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
+import { call, loadDriver, type DeliveryReport, type KafkaError, type ProducerClient } from './driver';
+import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage, type Payload } from './message';
+import { Attempt, Batch, BatchItem, Outgoing, Send, type SendRetrier } from './settlers';
 
-export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+export type { Compression, Delivery, Headers, OutgoingMessage } from './message';
 
 export interface ProducerOptions extends KafkaOptions {
   /** Default 'none'; rejected when the linked librdkafka was built without it. */
@@ -18,24 +21,6 @@ export interface ProducerOptions extends KafkaOptions {
   idempotence?: boolean;
   /** How often delivery reports are polled, ms; default 5. */
   pollInterval?: number;
-}
-
-export type Headers = Record<string, string | Buffer> | [string, string | Buffer][];
-
-export interface OutgoingMessage {
-  topic: string;
-  value: Buffer | string | null;
-  key?: Buffer | string | null;
-  headers?: Headers;
-  /** Default: the partitioner picks. */
-  partition?: number;
-  timestamp?: number;
-}
-
-export interface Delivery {
-  topic: string;
-  partition: number;
-  offset: number;
 }
 
 export interface VeloProducer {
@@ -47,146 +32,12 @@ export interface VeloProducer {
   readonly client: ProducerClient;
 }
 
-const COMPRESSION: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const QUEUE_FULL = -184;
-const TIMED_OUT = -185;
-
-/**
- * A message on its way to librdkafka, and librdkafka's `opaque` for it: what it is, and what its
- * delivery report (or a failure before one) settles.
- */
-abstract class Outgoing {
-  /** performance.now() when it was first handed over: it waits for room at most message.timeout.ms. */
-  readonly start = performance.now();
-  /** Neighbours in the producer's list of messages handed to librdkafka and not yet reported on. */
-  prev: Outgoing | undefined = undefined;
-  next: Outgoing | undefined = undefined;
-  // The payload's fields, copied: with hundreds of thousands of messages in flight, one object
-  // per message fewer to keep alive is GC time saved (the validated payload itself dies young).
-  readonly topic: string;
-  readonly partition: number | null;
-  readonly timestamp: number | null;
-  readonly value: Buffer | null;
-  readonly key: Buffer | null;
-  readonly headers: Record<string, Buffer | string>[] | undefined;
-
-  constructor(p: Payload) {
-    this.topic = p.topic;
-    this.partition = p.partition;
-    this.timestamp = p.timestamp;
-    this.value = p.value;
-    this.key = p.key;
-    this.headers = p.headers;
-  }
-
-  /** Its delivery report, or a failure to produce it. */
-  abstract settle(err: KafkaError | null, delivery: Delivery | undefined): void;
-
-  /** Rejects it without a retry: the producer closed first. */
-  abstract cancel(error: Error): void;
-
-  /** True when its sender no longer wants it sent (the attempt was aborted, the batch failed); it has settled itself. */
-  abandoned(_full: KafkaError): boolean {
-    return false;
-  }
-}
-
-/** One produce made by a retry attempt: its delivery report settles the attempt's promise. */
-class Attempt extends Outgoing {
-  constructor(
-    payload: Payload,
-    private readonly signal: AbortSignal | undefined,
-    private readonly resolve: (d: Delivery) => void,
-    private readonly reject: (e: unknown) => void,
-  ) {
-    super(payload);
-  }
-
-  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
-    if (err) this.reject(err);
-    else this.resolve(delivery!);
-  }
-
-  cancel(error: Error): void {
-    this.reject(error);
-  }
-
-  override abandoned(full: KafkaError): boolean {
-    if (!this.signal?.aborted) return false;
-    this.reject(full); // the engine stopped waiting for this attempt; nothing was sent
-    return true;
-  }
-}
-
-/** Errors of a closed producer: final, so a retry policy does not try again. */
-function closedError(code: 'ERR_PRODUCER_CLOSED' | 'ERR_DELIVERY_UNKNOWN', message: string): Error {
-  return Object.assign(new Error(`velo-retry/kafka: ${message}`), { code, retriable: false });
-}
-
-/** A validated message, in the shape produce() takes: the fields an Outgoing copies. */
-type Payload = Pick<Outgoing, 'topic' | 'partition' | 'timestamp' | 'value' | 'key' | 'headers'>;
-
-function checkCompression(driver: Driver, c: unknown): Compression {
-  if (c === undefined) return 'none';
-  if (typeof c !== 'string' || !COMPRESSION.includes(c as Compression)) {
-    throw (typeof c === 'string' ? rangeError : typeError)('options.compression', `one of ${COMPRESSION.join(', ')}`, c);
-  }
-  if (c !== 'none' && driver.features && !driver.features.includes(c)) {
-    throw rangeError('options.compression', `a codec this librdkafka ${driver.librdkafkaVersion ?? ''} was built with (${driver.features.filter((f) => COMPRESSION.includes(f as Compression)).join(', ') || 'none'})`, c);
-  }
-  return c as Compression;
-}
-
-function toBuffer(name: string, v: unknown): Buffer | null {
-  if (v === null || v === undefined) return null;
-  if (Buffer.isBuffer(v)) return v;
-  if (typeof v === 'string') return Buffer.from(v);
-  throw typeError(name, 'a Buffer, a string or null', v);
-}
-
-/**
- * node-rdkafka sends a header value as a C string made from its UTF-8 text: a NUL byte ends it
- * and bytes that are not UTF-8 are replaced. Rather than lose data silently, such values are refused.
- */
-function toHeaders(h: Headers | undefined, message: string): Record<string, Buffer | string>[] | undefined {
-  if (h === undefined) return undefined;
-  if (typeof h !== 'object' || h === null) throw typeError(`${message}.headers`, 'an object or an array of [key, value] pairs', h);
-  const entries = Array.isArray(h) ? h : Object.entries(h);
-  return entries.map(([k, v]) => {
-    if (typeof k !== 'string' || k === '' || k.includes('\0')) throw typeError(`${message}.headers key`, 'a non-empty string without NUL', k);
-    const name = `${message}.headers["${k}"]`;
-    if (typeof v === 'string') {
-      if (v.includes('\0')) throw rangeError(name, 'text without NUL characters (node-rdkafka ends header values at the first NUL)', v);
-    } else if (Buffer.isBuffer(v)) {
-      if (v.includes(0) || !Buffer.from(v.toString('utf8'), 'utf8').equals(v)) {
-        throw rangeError(name, 'UTF-8 bytes without NUL (node-rdkafka sends header values as C strings); base64-encode binary values', v);
-      }
-    } else {
-      throw typeError(name, 'a string or Buffer', v);
-    }
-    return { [k]: v };
-  });
-}
-
-/** Validates a message and converts what librdkafka needs; `name` is how errors refer to it. */
-function toPayload(m: OutgoingMessage, name = 'message'): Payload {
-  checkObject(name, m);
-  if (typeof m.topic !== 'string' || m.topic === '') throw typeError(`${name}.topic`, 'a non-empty string', m.topic);
-  if (m.partition !== undefined && (!Number.isInteger(m.partition) || m.partition < 0)) throw rangeError(`${name}.partition`, 'an integer >= 0', m.partition);
-  return {
-    topic: m.topic,
-    partition: m.partition ?? null,
-    timestamp: m.timestamp ?? null,
-    value: toBuffer(`${name}.value`, m.value),
-    key: m.key === undefined ? null : toBuffer(`${name}.key`, m.key),
-    headers: toHeaders(m.headers, name),
-  };
-}
 
 export async function createProducer(config: Record<string, unknown>, options: ProducerOptions = {}): Promise<VeloProducer> {
   const base = checkConfig(config);
   const driver = loadDriver(options.driver);
-  const resolved = resolveOptions(options, 'createProducer');
+  const resolved = resolveKafkaOptions(options, 'createProducer');
   const compression = checkCompression(driver, options.compression);
   const pollInterval = options.pollInterval ?? 5;
   if (!(pollInterval >= 1)) throw rangeError('options.pollInterval', 'a number of ms >= 1', pollInterval);
@@ -202,7 +53,7 @@ export async function createProducer(config: Record<string, unknown>, options: P
   return new Producer(client, resolved, pollInterval, Number.isFinite(messageTimeout) && messageTimeout > 0 ? messageTimeout : 300_000);
 }
 
-class Producer implements VeloProducer {
+class Producer implements VeloProducer, SendRetrier {
   /**
    * Messages waiting for room in librdkafka's queue, oldest first from `head`. While any wait, new
    * ones queue behind them, so a full queue never reorders sends. They go out in order as delivery
@@ -380,13 +231,13 @@ class Producer implements VeloProducer {
   /** One produce by a retry attempt, settled by its delivery report; it queues for room like any send. */
   private produceOnce(p: Payload, signal: AbortSignal | undefined): Promise<Delivery> {
     return new Promise<Delivery>((resolve, reject) => {
-      if (this.closed) reject(closedError('ERR_PRODUCER_CLOSED', 'the producer closed before this retry'));
+      if (this.closed) reject(new ProducerClosedError('the producer closed before this retry'));
       else this.handOver(new Attempt(p, signal, resolve, reject));
     });
   }
 
   private checkOpen(): void {
-    if (this.closed) throw closedError('ERR_PRODUCER_CLOSED', 'this producer is closed');
+    if (this.closed) throw new ProducerClosedError('this producer is closed');
   }
 
   /**
@@ -415,7 +266,7 @@ class Producer implements VeloProducer {
       await Promise.race([new Promise<void>((wake) => this.emptied.push(wake)), new Promise<void>((wake) => (timer = setTimeout(wake, timeout)))]);
       clearTimeout(timer);
       if (this.waiting > 0) {
-        throw Object.assign(new Error(`velo-retry/kafka: flush timed out after ${timeout} ms with ${this.waiting} messages still waiting for room in librdkafka's queue`), { code: TIMED_OUT });
+        throw new FlushTimeoutError(`flush timed out after ${timeout} ms with ${this.waiting} messages still waiting for room in librdkafka's queue`);
       }
     }
     await call<void>((cb) => this.client.flush(Math.max(0, Math.round(deadline - performance.now())), cb));
@@ -443,14 +294,14 @@ class Producer implements VeloProducer {
   private cancelBacklog(): void {
     const waiting = this.emptyBacklog();
     if (waiting.length === 0) return;
-    const error = closedError('ERR_PRODUCER_CLOSED', `the producer closed with ${waiting.length} messages still waiting for room in librdkafka's queue; they were not sent`);
+    const error = new ProducerClosedError(`the producer closed with ${waiting.length} messages still waiting for room in librdkafka's queue; they were not sent`);
     for (const item of waiting) item.cancel(error);
   }
 
   /** After disconnect, no delivery report comes for what librdkafka still held. */
   private cancelInFlight(): void {
     if (this.oldest === undefined) return;
-    const error = closedError('ERR_DELIVERY_UNKNOWN', 'the producer closed before librdkafka reported on this message: it may or may not have been delivered');
+    const error = new DeliveryUnknownError('the producer closed before librdkafka reported on this message: it may or may not have been delivered');
     let item: Outgoing | undefined = this.oldest;
     while (item !== undefined) {
       const next: Outgoing | undefined = item.next;
@@ -462,92 +313,3 @@ class Producer implements VeloProducer {
   }
 }
 
-/** The first attempt of one send(): librdkafka's opaque for it, and the settler of its promise. */
-class Send extends Outgoing {
-  constructor(
-    private readonly producer: Producer,
-    payload: Payload,
-    private readonly resolve: (d: Delivery) => void,
-    private readonly reject: (e: unknown) => void,
-  ) {
-    super(payload);
-  }
-
-  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
-    if (err) return this.fail(err);
-    this.producer.recordSuccess(this.start);
-    this.resolve(delivery!);
-  }
-
-  fail(error: unknown): void {
-    this.producer.retryAfter(this, this.start, error).then(this.resolve, this.reject);
-  }
-
-  cancel(error: Error): void {
-    this.reject(error);
-  }
-}
-
-/** One sendMany() call: its results in order, settled once. */
-class Batch {
-  readonly results: Delivery[];
-  private remaining: number;
-  failed = false;
-  readonly done: Promise<Delivery[]>;
-  private resolve!: (d: Delivery[]) => void;
-  private reject!: (e: unknown) => void;
-
-  constructor(
-    readonly producer: Producer,
-    size: number,
-  ) {
-    this.results = new Array<Delivery>(size);
-    this.remaining = size;
-    this.done = new Promise<Delivery[]>((resolve, reject) => ((this.resolve = resolve), (this.reject = reject)));
-    if (size === 0) this.resolve(this.results);
-  }
-
-  delivered(index: number, delivery: Delivery): void {
-    this.results[index] = delivery;
-    if (--this.remaining === 0 && !this.failed) this.resolve(this.results);
-  }
-
-  fail(error: unknown): void {
-    if (this.failed) return;
-    this.failed = true;
-    this.reject(error);
-  }
-}
-
-/** One message of a sendMany(): librdkafka's opaque for it. */
-class BatchItem extends Outgoing {
-  constructor(
-    private readonly batch: Batch,
-    private readonly index: number,
-    payload: Payload,
-  ) {
-    super(payload);
-  }
-
-  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
-    if (err) return this.fail(err);
-    this.batch.producer.recordSuccess(this.start);
-    this.batch.delivered(this.index, delivery!);
-  }
-
-  fail(error: unknown): void {
-    this.batch.producer.retryAfter(this, this.start, error).then(
-      (d) => this.batch.delivered(this.index, d),
-      (e) => this.batch.fail(e),
-    );
-  }
-
-  cancel(error: Error): void {
-    this.batch.fail(error);
-  }
-
-  /** Once its batch has failed, the messages of it still waiting for room are not sent. */
-  override abandoned(): boolean {
-    return this.batch.failed;
-  }
-}

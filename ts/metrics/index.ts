@@ -1,6 +1,7 @@
 // RetryMetrics: the public face of the metrics hot path.
 import { CATEGORY_ID, type ErrorCategory } from '../classify/categories';
-import { native } from '../native/load';
+import { NativeUnavailableError } from '../errors';
+import { native, nativeStatus } from '../native/load';
 import { checkBoolean, checkNumber, checkObject, rangeError, typeError } from '../validate';
 import { JsMetrics } from './js';
 import { NativeRingMetrics } from './native';
@@ -46,7 +47,7 @@ export class RetryMetrics {
     const impl = options.implementation ?? (native ? 'native' : 'js');
     if (impl !== 'native' && impl !== 'js') throw rangeError('options.implementation', '"native" or "js"', impl);
     if (impl === 'native' && !native) {
-      throw Object.assign(new Error('velo-retry: implementation "native" was asked for, but the native binding is not loaded'), { code: 'ERR_NATIVE_UNAVAILABLE' });
+      throw new NativeUnavailableError('RetryMetrics', nativeStatus.reason);
     }
     this.prefix = prefix;
     this.implementation = impl;

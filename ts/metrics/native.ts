@@ -7,7 +7,9 @@
 // this side reads it only when its cached copy says the ring may be full. Recording never crosses
 // N-API, except when the ring is full (one drain call) or an event does not fit a slot (attempts
 // >= 2^13, latency >= 2^32 µs, about 71 minutes).
-import { native } from '../native/load';
+import { NativeUnavailableError } from '../errors';
+import { native, nativeStatus, type NativeBinding } from '../native/load';
+import { rangeError } from '../validate';
 import type { NativeMetrics } from '../native/binding';
 import { micros, snapshotFrom } from './js';
 import { EventKind, MAX_RING_ATTEMPTS, MAX_RING_US, type MetricsSnapshot, type MetricsTwin } from './twin';
@@ -25,6 +27,16 @@ const RETRY = EventKind.Retry;
 const MAX_ATTEMPTS = MAX_RING_ATTEMPTS;
 const MAX_US = MAX_RING_US;
 
+/** The binding's totals, new or found by share id; an id naming no live totals is a RangeError naming it. */
+function attachTotals(binding: NativeBinding, shareId: number | undefined): NativeMetrics {
+  try {
+    return new binding.NativeMetrics(shareId);
+  } catch (e) {
+    if (!(e instanceof Error) || !e.message.startsWith('ERR_METRICS_NOT_FOUND')) throw e;
+    throw rangeError('shareId', 'the shareId of live RetryMetrics in this process (RetryMetrics.shareId)', shareId, 'ERR_METRICS_NOT_FOUND');
+  }
+}
+
 export class NativeRingMetrics implements MetricsTwin {
   private readonly m: NativeMetrics;
   private readonly tail: Uint32Array;
@@ -35,8 +47,8 @@ export class NativeRingMetrics implements MetricsTwin {
 
   /** New totals, or with `shareId` the totals another thread created. */
   constructor(shareId?: number) {
-    if (!native) throw new Error('velo-retry: the native binding is not loaded');
-    this.m = new native.NativeMetrics(shareId);
+    if (!native) throw new NativeUnavailableError('RetryMetrics', nativeStatus.reason);
+    this.m = attachTotals(native, shareId);
     const memory = this.m.attachRing(RING_SLOTS);
     this.tail = new Uint32Array(memory, 0, 1);
     this.slots = new Float64Array(memory, HEADER_BYTES, RING_SLOTS);

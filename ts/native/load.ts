@@ -1,6 +1,23 @@
 // Finds the native binding. Order: an explicit path (VELO_RETRY_NATIVE_PATH), the binary a local
 // build leaves at the package root, then the per-platform npm package. Every path tried and every
 // error is kept, so a failed load says exactly what happened; the façade then uses the TS twins.
+//
+// Which twin serves which call shape, and the bench row (`npm run bench`) that decided it. One
+// N-API call into napi-rs costs 130-400 ns here, so a shape whose TS work is smaller stays in TS:
+//
+//   call shape                              served by   bench row (hot paths: ...)
+//   parseDuration, one string               TS          parseDuration, cache hit / miss
+//   calculateDelay and jitter, one delay    TS          calculateDelay, x1.5 table / x2 shift / x1.7 general
+//   categorizeError, one error              TS          classify one error by code / by text
+//   categorizeErrors / Messages, >= 32      native      classify a batch of 10,000 messages
+//   RetryMetrics recording                  native      metrics, record one event (saturated / bursts):
+//                                                       a shared-memory ring, no call per event,
+//                                                       process-wide totals across worker threads
+//   BufferPool get / release                native      buffer get + release; GC runs over 1,000,000
+//                                                       buffer cycles: the slab is off the JS heap
+//
+// The per-call shapes' Rust twins stay as the conformance reference (`reference*` exports,
+// bench/reference.cjs): the suite holds the TS twins to them, and the bench measures them.
 import { join } from 'node:path';
 import type * as Binding from './binding';
 

@@ -1,5 +1,7 @@
 // BufferPool: equal-sized Buffers cut once from one slab and recycled, so a hot path that needs a
 // scratch buffer per message stops allocating (and stops feeding the GC) after warm-up.
+import { BufferReleasedTwiceError, NativeUnavailableError } from '../errors';
+import { nativeStatus } from '../native/load';
 import { checkNumber, checkObject, rangeError, typeError } from '../validate';
 import { jsSlab } from './js';
 import { nativeSlab } from './native';
@@ -51,7 +53,7 @@ export class BufferPool {
     const impl = options.implementation ?? (nativeSlab ? 'native' : 'js');
     if (impl !== 'native' && impl !== 'js') throw rangeError('options.implementation', '"native" or "js"', impl);
     const source = impl === 'native' ? nativeSlab : jsSlab;
-    if (!source) throw Object.assign(new Error('velo-retry: implementation "native" was asked for, but the native binding is not loaded'), { code: 'ERR_NATIVE_UNAVAILABLE' });
+    if (!source) throw new NativeUnavailableError('BufferPool', nativeStatus.reason);
     this.implementation = impl;
     const slab = source.allocate(this.capacity * this.bufferSize);
     for (let i = this.capacity - 1; i >= 0; i--) {
@@ -91,7 +93,7 @@ export class BufferPool {
       return false;
     }
     if (!b[kOut]) {
-      throw Object.assign(new Error('velo-retry: this buffer was released to the pool twice'), { code: 'ERR_BUFFER_RELEASED_TWICE' });
+      throw new BufferReleasedTwiceError();
     }
     b[kOut] = false;
     if (this.free.length >= this.capacity) {

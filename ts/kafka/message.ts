@@ -1,0 +1,95 @@
+// What a producer sends: the message shape users pass, and its validation into what
+// node-rdkafka's produce() takes. Every check runs before anything is produced.
+import { checkObject, rangeError, typeError } from '../validate';
+import type { Driver } from './driver';
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export type Headers = Record<string, string | Buffer> | [string, string | Buffer][];
+
+export interface OutgoingMessage {
+  topic: string;
+  value: Buffer | string | null;
+  key?: Buffer | string | null;
+  headers?: Headers;
+  /** Default: the partitioner picks. */
+  partition?: number;
+  timestamp?: number;
+}
+
+export interface Delivery {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** A validated message, in the shape produce() takes. */
+export interface Payload {
+  readonly topic: string;
+  readonly partition: number | null;
+  readonly timestamp: number | null;
+  readonly value: Buffer | null;
+  readonly key: Buffer | null;
+  readonly headers: Record<string, Buffer | string>[] | undefined;
+}
+
+const COMPRESSION: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+/** The codec, checked against the ones the linked librdkafka was built with. */
+export function checkCompression(driver: Driver, c: unknown): Compression {
+  if (c === undefined) return 'none';
+  if (typeof c !== 'string' || !COMPRESSION.includes(c as Compression)) {
+    throw (typeof c === 'string' ? rangeError : typeError)('options.compression', `one of ${COMPRESSION.join(', ')}`, c);
+  }
+  if (c !== 'none' && driver.features && !driver.features.includes(c)) {
+    throw rangeError('options.compression', `a codec this librdkafka ${driver.librdkafkaVersion ?? ''} was built with (${driver.features.filter((f) => COMPRESSION.includes(f as Compression)).join(', ') || 'none'})`, c);
+  }
+  return c as Compression;
+}
+
+function toBuffer(name: string, v: unknown): Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (Buffer.isBuffer(v)) return v;
+  if (typeof v === 'string') return Buffer.from(v);
+  throw typeError(name, 'a Buffer, a string or null', v);
+}
+
+/**
+ * node-rdkafka sends a header value as a C string made from its UTF-8 text: a NUL byte ends it
+ * and bytes that are not UTF-8 are replaced. Rather than lose data silently, such values are refused.
+ */
+function toHeaders(h: Headers | undefined, message: string): Record<string, Buffer | string>[] | undefined {
+  if (h === undefined) return undefined;
+  if (typeof h !== 'object' || h === null) throw typeError(`${message}.headers`, 'an object or an array of [key, value] pairs', h);
+  const entries = Array.isArray(h) ? h : Object.entries(h);
+  return entries.map(([k, v]) => {
+    if (typeof k !== 'string' || k === '' || k.includes('\0')) throw typeError(`${message}.headers key`, 'a non-empty string without NUL', k);
+    const name = `${message}.headers["${k}"]`;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) throw rangeError(name, 'text without NUL characters (node-rdkafka ends header values at the first NUL)', v);
+    } else if (Buffer.isBuffer(v)) {
+      if (v.includes(0) || !Buffer.from(v.toString('utf8'), 'utf8').equals(v)) {
+        throw rangeError(name, 'UTF-8 bytes without NUL (node-rdkafka sends header values as C strings); base64-encode binary values', v);
+      }
+    } else {
+      throw typeError(name, 'a string or Buffer', v);
+    }
+    return { [k]: v };
+  });
+}
+
+/** Validates a message and converts what librdkafka needs; `name` is how errors refer to it. */
+export function toPayload(m: OutgoingMessage, name = 'message'): Payload {
+  checkObject(name, m);
+  if (typeof m.topic !== 'string' || m.topic === '') throw typeError(`${name}.topic`, 'a non-empty string', m.topic);
+  if (m.partition !== undefined && (!Number.isInteger(m.partition) || m.partition < 0)) throw rangeError(`${name}.partition`, 'an integer >= 0', m.partition);
+  return {
+    topic: m.topic,
+    partition: m.partition ?? null,
+    timestamp: m.timestamp ?? null,
+    value: toBuffer(`${name}.value`, m.value),
+    key: m.key === undefined ? null : toBuffer(`${name}.key`, m.key),
+    headers: toHeaders(m.headers, name),
+  };
+}
+

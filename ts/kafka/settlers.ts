@@ -1,0 +1,175 @@
+// The objects librdkafka carries as a message's `opaque`: each is the message on its way (its
+// fields, its place in the producer's in-flight list) and what its delivery report settles: a
+// send()'s promise, a retry attempt's promise, or one slot of a sendMany() batch.
+import type { Delivery, Payload } from './message';
+import type { KafkaError } from './driver';
+
+/** What a settler asks of its producer: metrics for a first attempt, retries after a failure. */
+export interface SendRetrier {
+  recordSuccess(start: number): void;
+  retryAfter(payload: Payload, start: number, error: unknown): Promise<Delivery>;
+}
+
+/**
+ * A message on its way to librdkafka, and librdkafka's `opaque` for it: what it is, and what its
+ * delivery report (or a failure before one) settles.
+ */
+export abstract class Outgoing implements Payload {
+  /** performance.now() when it was first handed over: it waits for room at most message.timeout.ms. */
+  readonly start = performance.now();
+  /** Neighbours in the producer's list of messages handed to librdkafka and not yet reported on. */
+  prev: Outgoing | undefined = undefined;
+  next: Outgoing | undefined = undefined;
+  // The payload's fields, copied: with hundreds of thousands of messages in flight, one object
+  // per message fewer to keep alive is GC time saved (the validated payload itself dies young).
+  readonly topic: string;
+  readonly partition: number | null;
+  readonly timestamp: number | null;
+  readonly value: Buffer | null;
+  readonly key: Buffer | null;
+  readonly headers: Record<string, Buffer | string>[] | undefined;
+
+  constructor(p: Payload) {
+    this.topic = p.topic;
+    this.partition = p.partition;
+    this.timestamp = p.timestamp;
+    this.value = p.value;
+    this.key = p.key;
+    this.headers = p.headers;
+  }
+
+  /** Its delivery report, or a failure to produce it. */
+  abstract settle(err: KafkaError | null, delivery: Delivery | undefined): void;
+
+  /** Rejects it without a retry: the producer closed first. */
+  abstract cancel(error: Error): void;
+
+  /** True when its sender no longer wants it sent (the attempt was aborted, the batch failed); it has settled itself. */
+  abandoned(_full: KafkaError): boolean {
+    return false;
+  }
+}
+
+/** A settler of one promise: the base of a send's first attempt and of a retry's attempt. */
+abstract class PromiseSettler extends Outgoing {
+  constructor(
+    payload: Payload,
+    protected readonly resolve: (d: Delivery) => void,
+    protected readonly reject: (e: unknown) => void,
+  ) {
+    super(payload);
+  }
+
+  cancel(error: Error): void {
+    this.reject(error);
+  }
+}
+
+/** One produce made by a retry attempt: its delivery report settles the attempt's promise. */
+export class Attempt extends PromiseSettler {
+  constructor(
+    payload: Payload,
+    private readonly signal: AbortSignal | undefined,
+    resolve: (d: Delivery) => void,
+    reject: (e: unknown) => void,
+  ) {
+    super(payload, resolve, reject);
+  }
+
+  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
+    if (err) this.reject(err);
+    else this.resolve(delivery!);
+  }
+
+  override abandoned(full: KafkaError): boolean {
+    if (!this.signal?.aborted) return false;
+    this.reject(full); // the engine stopped waiting for this attempt; nothing was sent
+    return true;
+  }
+}
+
+/** The first attempt of one send(): librdkafka's opaque for it, and the settler of its promise. */
+export class Send extends PromiseSettler {
+  constructor(
+    private readonly producer: SendRetrier,
+    payload: Payload,
+    resolve: (d: Delivery) => void,
+    reject: (e: unknown) => void,
+  ) {
+    super(payload, resolve, reject);
+  }
+
+  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
+    if (err) return this.fail(err);
+    this.producer.recordSuccess(this.start);
+    this.resolve(delivery!);
+  }
+
+  fail(error: unknown): void {
+    this.producer.retryAfter(this, this.start, error).then(this.resolve, this.reject);
+  }
+}
+
+/** One sendMany() call: its results in order, settled once. */
+export class Batch {
+  readonly results: Delivery[];
+  private remaining: number;
+  failed = false;
+  readonly done: Promise<Delivery[]>;
+  private resolve!: (d: Delivery[]) => void;
+  private reject!: (e: unknown) => void;
+
+  constructor(
+    readonly producer: SendRetrier,
+    size: number,
+  ) {
+    this.results = new Array<Delivery>(size);
+    this.remaining = size;
+    this.done = new Promise<Delivery[]>((resolve, reject) => ((this.resolve = resolve), (this.reject = reject)));
+    if (size === 0) this.resolve(this.results);
+  }
+
+  delivered(index: number, delivery: Delivery): void {
+    this.results[index] = delivery;
+    if (--this.remaining === 0 && !this.failed) this.resolve(this.results);
+  }
+
+  fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.reject(error);
+  }
+}
+
+/** One message of a sendMany(): librdkafka's opaque for it. */
+export class BatchItem extends Outgoing {
+  constructor(
+    private readonly batch: Batch,
+    private readonly index: number,
+    payload: Payload,
+  ) {
+    super(payload);
+  }
+
+  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
+    if (err) return this.fail(err);
+    this.batch.producer.recordSuccess(this.start);
+    this.batch.delivered(this.index, delivery!);
+  }
+
+  fail(error: unknown): void {
+    this.batch.producer.retryAfter(this, this.start, error).then(
+      (d) => this.batch.delivered(this.index, d),
+      (e) => this.batch.fail(e),
+    );
+  }
+
+  cancel(error: Error): void {
+    this.batch.fail(error);
+  }
+
+  /** Once its batch has failed, the messages of it still waiting for room are not sent. */
+  override abandoned(): boolean {
+    return this.batch.failed;
+  }
+}
