@@ -11,7 +11,10 @@ export default defineConfig({
     reporters: ['default', './__test__/support/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['__test__/**/*.test.ts'], exclude: ['__test__/kafka/**'] } },
-      { extends: true, test: { name: 'kafka', include: ['__test__/kafka/**/*.test.ts'], globalSetup: ['__test__/support/kafka-setup.ts'], testTimeout: 60_000 } },
+      {
+        extends: true,
+        test: { name: 'kafka', include: ['__test__/kafka/**/*.test.ts'], globalSetup: ['__test__/support/kafka-setup.ts'], testTimeout: 60_000 },
+      },
     ],
   },
 });

@@ -73,7 +73,7 @@ describe('retry: outcomes and callbacks', () => {
     expect(performance.now() - t0).toBeLessThan(SLACK);
   });
 
-  it('honours an error\'s own retriable flag over its category', async () => {
+  it("honours an error's own retriable flag over its category", async () => {
     const stop = Object.assign(new Error('network'), { retriable: false });
     await expect(retry(() => Promise.reject(stop), { strategy: fixed(1) })).rejects.toMatchObject({ attempts: 1 });
     let n = 0;
@@ -104,7 +104,14 @@ describe('retry: outcomes and callbacks', () => {
 
   it('rejects with what onRetry throws', async () => {
     const boom = new Error('hook failed');
-    await expect(retry(() => Promise.reject(new Error('network')), { strategy: fixed(1), onRetry: () => { throw boom; } })).rejects.toBe(boom);
+    await expect(
+      retry(() => Promise.reject(new Error('network')), {
+        strategy: fixed(1),
+        onRetry: () => {
+          throw boom;
+        },
+      }),
+    ).rejects.toBe(boom);
   });
 
   it('uses a custom strategy function and checks what it returns', async () => {
@@ -129,7 +136,12 @@ describe('retry: outcomes and callbacks', () => {
   it('applies jitter with the given random source', async () => {
     const delays: number[] = [];
     const { fn } = failing('network', 3);
-    await retry(fn, { strategy: { kind: 'exponential', initial: 8, max: 1000, multiplier: 2 }, jitter: 'full', random: () => 0.5, onRetry: (c) => void delays.push(c.delay) });
+    await retry(fn, {
+      strategy: { kind: 'exponential', initial: 8, max: 1000, multiplier: 2 },
+      jitter: 'full',
+      random: () => 0.5,
+      onRetry: (c) => void delays.push(c.delay),
+    });
     expect(delays).toEqual([4, 8, 16]);
     const eq: number[] = [];
     await retry(failing('network', 2).fn, { strategy: fixed(8), jitter: 'equal', random: () => 0.25, onRetry: (c) => void eq.push(c.delay) });
@@ -159,12 +171,12 @@ describe('retry: signal and timeout', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('rejects at once when aborted mid-attempt, and aborts the attempt\'s signal', async () => {
+  it("rejects at once when aborted mid-attempt, and aborts the attempt's signal", async () => {
     const ac = new AbortController();
     let seen: AbortSignal | undefined;
     setTimeout(() => ac.abort(), 30);
     const t0 = performance.now();
-    const err = await retry(({ signal }) => ((seen = signal), new Promise(() => {})), { signal: ac.signal }).catch((e) => e);
+    const err = (await retry(({ signal }) => ((seen = signal), new Promise(() => {})), { signal: ac.signal }).catch((e: unknown) => e)) as Error;
     expect(err).toBe(ac.signal.reason);
     expect(err.name).toBe('AbortError');
     expect(performance.now() - t0).toBeLessThan(30 + SLACK);

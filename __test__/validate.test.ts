@@ -1,7 +1,18 @@
 // Bad input gets a TypeError (wrong type) or RangeError (wrong value) naming what was wrong and the
 // value received; never a silent default, never a Rust panic.
 import { describe, expect, it } from 'vitest';
-import { BufferPool, RetryMetrics, calculateDelay, categorizeErrors, categorizeMessages, durationCache, formatDuration, isRetriable, parseDuration, retry } from '../ts';
+import {
+  BufferPool,
+  RetryMetrics,
+  calculateDelay,
+  categorizeErrors,
+  categorizeMessages,
+  durationCache,
+  formatDuration,
+  isRetriable,
+  parseDuration,
+  retry,
+} from '../ts';
 
 type Case = [string, () => unknown, ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor, RegExp];
 

@@ -26,9 +26,17 @@ for (const r of B.rows) {
   }
   const change = old.value === 0 ? (r.value === 0 ? 0 : Infinity) : r.value / old.value - 1;
   const verdict = Math.abs(change) <= band(r) ? 'noise' : change < 0 ? 'faster' : 'SLOWER';
-  rows.push({ row: key(r), before: old.value.toFixed(2), after: r.value.toFixed(2), change: `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %`, band: `±${band(r) * 100} %`, verdict });
+  rows.push({
+    row: key(r),
+    before: old.value.toFixed(2),
+    after: r.value.toFixed(2),
+    change: `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} %`,
+    band: `±${band(r) * 100} %`,
+    verdict,
+  });
 }
-for (const k of before.keys()) if (!B.rows.some((r) => key(r) === k)) rows.push({ row: k, before: before.get(k).value.toFixed(2), after: '', change: 'gone', verdict: '' });
+for (const k of before.keys())
+  if (!B.rows.some((r) => key(r) === k)) rows.push({ row: k, before: before.get(k).value.toFixed(2), after: '', change: 'gone', verdict: '' });
 console.log(`A: ${A.date} (${A.machine})\nB: ${B.date} (${B.machine})`);
 if (A.machine !== B.machine) console.log('warning: different machines; the ratios inside each run compare better than these figures');
 console.table(rows);

@@ -33,43 +33,82 @@ async function hotPaths() {
   // parseDuration: a cache hit (few distinct keys) and a miss (every key new, LRU full and evicting)
   const hitKeys = ['42s', '1.5m', '750ms', '3 hours'];
   const missKeys = Array.from({ length: 400_000 }, (_, i) => `${i}.${i % 7}ms`);
-  group('parseDuration, cache hit', 'call', {
-    js: measure((i) => jsDuration.parse(hitKeys[i & 3])),
-    native: measure((i) => referenceDuration.parse(hitKeys[i & 3])),
-  }, 'js');
+  group(
+    'parseDuration, cache hit',
+    'call',
+    {
+      js: measure((i) => jsDuration.parse(hitKeys[i & 3])),
+      native: measure((i) => referenceDuration.parse(hitKeys[i & 3])),
+    },
+    'js',
+  );
   jsDuration.resetCache(1024);
   referenceDuration.resetCache(1024);
-  group('parseDuration, cache miss', 'call', {
-    js: measure((i) => jsDuration.parse(missKeys[i]), { iterations: 40_000 }),
-    native: measure((i) => referenceDuration.parse(missKeys[i]), { iterations: 40_000 }),
-  }, 'js');
+  group(
+    'parseDuration, cache miss',
+    'call',
+    {
+      js: measure((i) => jsDuration.parse(missKeys[i]), { iterations: 40_000 }),
+      native: measure((i) => referenceDuration.parse(missKeys[i]), { iterations: 40_000 }),
+    },
+    'js',
+  );
 
-  const x15 = { kind: 1, a: 2000, b: 120_000, c: 1.5 };
-  const x2 = { kind: 1, a: 500, b: 60_000, c: 2 };
-  const x17 = { kind: 1, a: 100, b: 60_000, c: 1.7 };
-  for (const [label, s] of [['x1.5 table', x15], ['x2 shift', x2], ['x1.7 general', x17]]) {
-    group(`calculateDelay, ${label}`, 'call', {
-      js: measure((i) => jsBackoff.delay(s, i & 15), { iterations: 1_000_000 }),
-      native: measure((i) => referenceBackoff.delay(s, i & 15), { iterations: 1_000_000 }),
-    }, 'js');
+  /** @type {(a: number, b: number, c: number) => import('../ts/backoff/twin').FlatStrategy} */
+  const exponential = (a, b, c) => ({ kind: 1, a, b, c });
+  const x15 = exponential(2000, 120_000, 1.5);
+  const x2 = exponential(500, 60_000, 2);
+  const x17 = exponential(100, 60_000, 1.7);
+  /** @type {[string, import('../ts/backoff/twin').FlatStrategy][]} */
+  const strategies = [
+    ['x1.5 table', x15],
+    ['x2 shift', x2],
+    ['x1.7 general', x17],
+  ];
+  for (const [label, s] of strategies) {
+    group(
+      `calculateDelay, ${label}`,
+      'call',
+      {
+        js: measure((i) => jsBackoff.delay(s, i & 15), { iterations: 1_000_000 }),
+        native: measure((i) => referenceBackoff.delay(s, i & 15), { iterations: 1_000_000 }),
+      },
+      'js',
+    );
   }
 
   const codes = [-195, 3, -185, 10, 58, -1, 6, -184];
-  group('classify one error by code', 'call', {
-    js: measure((i) => jsClassify.code(codes[i & 7]), { iterations: 1_000_000 }),
-    native: measure((i) => referenceClassify.code(codes[i & 7]), { iterations: 1_000_000 }),
-  }, 'js');
-  group('classify one error by text', 'call', {
-    js: measure((i) => jsClassify.text(MESSAGES[i & 7])),
-    native: measure((i) => referenceClassify.text(MESSAGES[i & 7])),
-  }, 'js');
+  group(
+    'classify one error by code',
+    'call',
+    {
+      js: measure((i) => jsClassify.code(codes[i & 7]), { iterations: 1_000_000 }),
+      native: measure((i) => referenceClassify.code(codes[i & 7]), { iterations: 1_000_000 }),
+    },
+    'js',
+  );
+  group(
+    'classify one error by text',
+    'call',
+    {
+      js: measure((i) => jsClassify.text(MESSAGES[i & 7])),
+      native: measure((i) => referenceClassify.text(MESSAGES[i & 7])),
+    },
+    'js',
+  );
   // Flat strings, as messages arrive from librdkafka (a concatenation would make join flatten it).
   const batch = JSON.parse(JSON.stringify(Array.from({ length: 10_000 }, (_, i) => MESSAGES[i & 7] + (i % 3 === 0 ? ` (#${i})` : ''))));
   // The best TS twin for a batch is the per-message one (a batch of one regex exec each).
-  group('classify a batch of 10,000 messages', 'message', {
-    js: measure(() => jsClassify.texts(batch)[7], { iterations: 30, rounds: 7 }) / batch.length,
-    native: measure(() => nativeClassify.texts(batch)[7], { iterations: 30, rounds: 7 }) / batch.length,
-  }, 'native', { variant: 'native', max: 1 / 3, text: 'native >= 3x the TS twin' });
+  group(
+    'classify a batch of 10,000 messages',
+    'message',
+    {
+      js: measure(() => jsClassify.texts(batch)[7], { iterations: 30, rounds: 7 }) / batch.length,
+      native: measure(() => nativeClassify.texts(batch)[7], { iterations: 30, rounds: 7 }) / batch.length,
+    },
+    'native',
+    { variant: 'native', max: 1 / 3, text: 'native >= 3x the TS twin' },
+  );
 
   // metrics: one success event. Baseline: a plain counter and a power-of-two histogram bucket.
   // Two shapes: saturated (1M events back to back: the 16k-slot ring fills faster than the
@@ -84,30 +123,53 @@ async function hotPaths() {
   };
   const jsm = new JsMetrics();
   const nm = new NativeRingMetrics();
-  group('metrics, record one event (saturated)', 'event', {
-    'plain TS counter + histogram': measure(plainRecord, { iterations: 1_000_000 }),
-    js: measure((i) => jsm.success(1, i & 1023), { iterations: 1_000_000 }),
-    native: measure((i) => nm.success(1, i & 1023), { iterations: 1_000_000 }),
-  }, 'native');
-  group('metrics, record one event (bursts)', 'event', {
-    'plain TS counter + histogram': await measureBursts(plainRecord),
-    js: await measureBursts((i) => jsm.success(1, i & 1023)),
-    native: await measureBursts((i) => nm.success(1, i & 1023)),
-  }, 'native', { variant: 'native', max: 2, text: 'native <= 2x a plain TS counter' });
+  group(
+    'metrics, record one event (saturated)',
+    'event',
+    {
+      'plain TS counter + histogram': measure(plainRecord, { iterations: 1_000_000 }),
+      js: measure((i) => jsm.success(1, i & 1023), { iterations: 1_000_000 }),
+      native: measure((i) => nm.success(1, i & 1023), { iterations: 1_000_000 }),
+    },
+    'native',
+  );
+  group(
+    'metrics, record one event (bursts)',
+    'event',
+    {
+      'plain TS counter + histogram': await measureBursts(plainRecord),
+      js: await measureBursts((i) => jsm.success(1, i & 1023)),
+      native: await measureBursts((i) => nm.success(1, i & 1023)),
+    },
+    'native',
+    { variant: 'native', max: 2, text: 'native <= 2x a plain TS counter' },
+  );
 
   const nativePool = new BufferPool({ capacity: 64, bufferSize: 8192, implementation: 'native' });
   const jsPool = new BufferPool({ capacity: 64, bufferSize: 8192, implementation: 'js' });
-  group('buffer get + release, 8 KiB', 'cycle', {
-    'Buffer.allocUnsafe(8192)': measure(() => Buffer.allocUnsafe(8192).length),
-    js: measure(() => {
-      const b = jsPool.get();
-      return jsPool.release(b);
-    }, { iterations: 1_000_000 }),
-    native: measure(() => {
-      const b = nativePool.get();
-      return nativePool.release(b);
-    }, { iterations: 1_000_000 }),
-  }, 'native', { variant: 'native', max: 1 / 10, text: 'native >= 10x faster than allocUnsafe' });
+  group(
+    'buffer get + release, 8 KiB',
+    'cycle',
+    {
+      'Buffer.allocUnsafe(8192)': measure(() => Buffer.allocUnsafe(8192).length),
+      js: measure(
+        () => {
+          const b = jsPool.get();
+          return jsPool.release(b);
+        },
+        { iterations: 1_000_000 },
+      ),
+      native: measure(
+        () => {
+          const b = nativePool.get();
+          return nativePool.release(b);
+        },
+        { iterations: 1_000_000 },
+      ),
+    },
+    'native',
+    { variant: 'native', max: 1 / 10, text: 'native >= 10x faster than allocUnsafe' },
+  );
   groups.push(await gcGroup(nativePool));
 
   return groups;

@@ -29,7 +29,11 @@ function quantiles(latencies) {
 /** One variant's row: ns per message, with msg/s, MB/s and what is known of latency as the note. */
 function result(name, ms, latency) {
   const perSec = N / (ms / 1000);
-  return { name, nsPerMessage: (ms * 1e6) / N, note: `${Math.round(perSec).toLocaleString('en-US')} msg/s, ${((perSec * RECORD) / 1e6).toFixed(1)} MB/s, ${latency}` };
+  return {
+    name,
+    nsPerMessage: (ms * 1e6) / N,
+    note: `${Math.round(perSec).toLocaleString('en-US')} msg/s, ${((perSec * RECORD) / 1e6).toFixed(1)} MB/s, ${latency}`,
+  };
 }
 
 /**
@@ -57,7 +61,7 @@ async function raw(brokers, topic, value) {
     }),
   );
   const t0 = performance.now();
-  for (let i = 0; i < N; ) {
+  for (let i = 0; i < N;) {
     try {
       p.produce(topic, null, value, null, null, performance.now());
       i++;
@@ -114,15 +118,41 @@ async function veloMany(brokers, topic, value) {
 function java(brokers, topic, classpath) {
   const r = spawnSync(
     'java',
-    ['-Xmx512m', '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(N), '--record-size', String(RECORD), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, `acks=${SETTINGS.acks}`, `linger.ms=${SETTINGS['linger.ms']}`, 'enable.idempotence=true'],
+    [
+      '-Xmx512m',
+      '-cp',
+      classpath,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      String(N),
+      '--record-size',
+      String(RECORD),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${brokers}`,
+      `acks=${SETTINGS.acks}`,
+      `linger.ms=${SETTINGS['linger.ms']}`,
+      'enable.idempotence=true',
+    ],
     { encoding: 'utf8', timeout: 300_000 },
   );
   // The last line is the summary; earlier ones are progress reports without percentiles.
-  const line = r.stdout.split('\n').filter((l) => l.includes('records sent') && l.includes('50th')).pop();
-  const m = line && /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, (\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/.exec(line);
+  const line = r.stdout
+    .split('\n')
+    .filter((l) => l.includes('records sent') && l.includes('50th'))
+    .pop();
+  const m =
+    line && /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, (\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/.exec(line);
   if (!m) throw new Error(`ProducerPerformance said:\n${r.stdout}\n${r.stderr}`);
   const perSec = Number(m[1]);
-  return { name: 'Kafka ProducerPerformance (Java)', nsPerMessage: 1e9 / perSec, note: `${Math.round(perSec).toLocaleString('en-US')} msg/s, ${m[2]} MB/s, p50 ${m[3]} ms, p99 ${m[4]} ms` };
+  return {
+    name: 'Kafka ProducerPerformance (Java)',
+    nsPerMessage: 1e9 / perSec,
+    note: `${Math.round(perSec).toLocaleString('en-US')} msg/s, ${m[2]} MB/s, p50 ${m[3]} ms, p99 ${m[4]} ms`,
+  };
 }
 
 async function kafka() {
@@ -135,8 +165,14 @@ async function kafka() {
     // (page cache, segment rolls) favours whichever runs at a better moment.
     const ROUNDS = 5;
     const byName = new Map();
+    /** @type {[string, typeof raw][]} */
+    const variants = [
+      ['raw', raw],
+      ['velo', velo],
+      ['velo-many', veloMany],
+    ];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [what, run] of [['raw', raw], ['velo', velo], ['velo-many', veloMany]]) {
+      for (const [what, run] of variants) {
         const t = topic(what);
         await ensureTopic({ 'bootstrap.servers': brokers }, t, { partitions: 3, replicationFactor: 1 });
         console.error(`  kafka: ${what}, round ${round + 1}/${ROUNDS}, ${N} messages`);

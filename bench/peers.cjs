@@ -54,13 +54,43 @@ async function peers() {
     };
   };
   const rows = [
-    compat('p-retry, success', () => pRetry(fn), () => ours.pRetry(fn), 20_000),
-    compat('p-retry, 3 failures then success', () => pRetry(threeFailures(), { minTimeout: 0 }), () => ours.pRetry(threeFailures(), { minTimeout: 0 }), 5_000),
-    compat('async-retry, success', () => asyncRetry(fn), () => ours.asyncRetry(fn), 20_000),
+    compat(
+      'p-retry, success',
+      () => pRetry(fn),
+      () => ours.pRetry(fn),
+      20_000,
+    ),
+    compat(
+      'p-retry, 3 failures then success',
+      () => pRetry(threeFailures(), { minTimeout: 0 }),
+      () => ours.pRetry(threeFailures(), { minTimeout: 0 }),
+      5_000,
+    ),
+    compat(
+      'async-retry, success',
+      () => asyncRetry(fn),
+      () => ours.asyncRetry(fn),
+      20_000,
+    ),
     // async-retry never waits less than 1 ms (node-retry raises minTimeout to 1): timers dominate both.
-    compat('async-retry, 3 failures then success (1 ms waits)', () => asyncRetry(threeFailures(), { minTimeout: 1, randomize: false }), () => ours.asyncRetry(threeFailures(), { minTimeout: 1, randomize: false }), 100),
-    compat('exponential-backoff, success', () => backOff(fn), () => ours.backOff(fn), 20_000),
-    compat('exponential-backoff, 3 failures then success', () => backOff(threeFailures(), { startingDelay: 0 }), () => ours.backOff(threeFailures(), { startingDelay: 0 }), 2_000),
+    compat(
+      'async-retry, 3 failures then success (1 ms waits)',
+      () => asyncRetry(threeFailures(), { minTimeout: 1, randomize: false }),
+      () => ours.asyncRetry(threeFailures(), { minTimeout: 1, randomize: false }),
+      100,
+    ),
+    compat(
+      'exponential-backoff, success',
+      () => backOff(fn),
+      () => ours.backOff(fn),
+      20_000,
+    ),
+    compat(
+      'exponential-backoff, 3 failures then success',
+      () => backOff(threeFailures(), { startingDelay: 0 }),
+      () => ours.backOff(threeFailures(), { startingDelay: 0 }),
+      2_000,
+    ),
   ];
   for (const row of rows) {
     row.variants = await row.run();

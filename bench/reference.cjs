@@ -33,6 +33,10 @@ const referenceClassify = binding && {
 };
 
 /** The Rust pattern table as [pattern, category id] pairs. */
-const referencePatterns = () => binding.referenceClassifyPatterns().map((line) => line.split('\t')).map(([p, id]) => [p, Number(id)]);
+const referencePatterns = () =>
+  binding
+    .referenceClassifyPatterns()
+    .map((line) => line.split('\t'))
+    .map(([p, id]) => [p, Number(id)]);
 
 module.exports = { referenceDuration, referenceBackoff, referenceClassify, referencePatterns };

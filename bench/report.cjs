@@ -11,7 +11,20 @@ function rowsOf(groups) {
       const ratio = base === 0 ? (value === 0 ? 1 : Infinity) : value / base;
       const t = g.target && g.target.variant === variant ? g.target : undefined;
       const met = t === undefined ? undefined : t.maxValue !== undefined ? value <= t.maxValue : ratio <= t.max;
-      rows.push({ section: g.section, name: g.name, variant, value, unit: g.unit, absolute: !!g.absolute, ratio, baseline: entries[0][0], target: t?.text, met, chosen: g.chosen === variant, note: g.notes?.[variant] });
+      rows.push({
+        section: g.section,
+        name: g.name,
+        variant,
+        value,
+        unit: g.unit,
+        absolute: !!g.absolute,
+        ratio,
+        baseline: entries[0][0],
+        target: t?.text,
+        met,
+        chosen: g.chosen === variant,
+        note: g.notes?.[variant],
+      });
     }
   }
   return rows;
@@ -34,7 +47,7 @@ function print(rows) {
       note: r.note ?? '',
     })),
   );
-  console.log('* = the variant velo-retry uses for that call shape; each group\'s first row is its baseline.');
+  console.log("* = the variant velo-retry uses for that call shape; each group's first row is its baseline.");
 }
 
 /** The same rows as a Markdown table (the README's). */

@@ -17,11 +17,12 @@ const value = (name) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--$
   const machine = `${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
   console.log(`velo-retry bench on ${machine}\n`);
   const only = value('only');
+  /** @type {[string, () => Promise<object[]>][]} */
   const sections = [
     ['hot paths', hotPaths],
     ['peers', peers],
   ];
-  if (!flag('skip-kafka')) sections.push(['kafka', (...a) => require('./kafka.cjs').kafka(...a)]);
+  if (!flag('skip-kafka')) sections.push(['kafka', () => require('./kafka.cjs').kafka()]);
   const groups = [];
   for (const [name, run] of sections) {
     if (only && only !== name) continue;

@@ -73,7 +73,8 @@ async function main() {
       waitTimeout: '60s',
       metrics,
       retry: { strategy: { kind: 'exponential', initial: '250ms', max: '2s', multiplier: 1.5 } },
-      onTopicWait: ({ attempt, delay, elapsed }) => console.log(`   check ${attempt + 1}: missing; next check in ${Math.round(delay)} ms (${secs(elapsed)} waited)`),
+      onTopicWait: ({ attempt, delay, elapsed }) =>
+        console.log(`   check ${attempt + 1}: missing; next check in ${Math.round(delay)} ms (${secs(elapsed)} waited)`),
     },
   );
 
@@ -100,14 +101,18 @@ async function main() {
   const sends = [];
   for (let i = 0; i < N; i++) {
     const value = `${String(i).padStart(8, '0')}:${pad}`.slice(0, VALUE_BYTES);
-    sends.push(producer.send({ topic, key: `customer-${i % 97}`, value, headers: { seq: String(i) } }).then(() => {
-      delivered++;
-      if (delivered % 500 === 0 || delivered === N) bar(delivered);
-    }));
+    sends.push(
+      producer.send({ topic, key: `customer-${i % 97}`, value, headers: { seq: String(i) } }).then(() => {
+        delivered++;
+        if (delivered % 500 === 0 || delivered === N) bar(delivered);
+      }),
+    );
   }
   await Promise.all(sends);
   const produceMs = performance.now() - t0;
-  console.log(`   ${fmt(N / (produceMs / 1000))} msg/s, ${((N * VALUE_BYTES) / (produceMs / 1000) / 1e6).toFixed(1)} MB/s, all acknowledged in ${secs(produceMs)}\n`);
+  console.log(
+    `   ${fmt(N / (produceMs / 1000))} msg/s, ${((N * VALUE_BYTES) / (produceMs / 1000) / 1e6).toFixed(1)} MB/s, all acknowledged in ${secs(produceMs)}\n`,
+  );
 
   // 4. Consume them all.
   console.log(`4. consuming`);

@@ -19,7 +19,9 @@ async function main() {
         jitter: 'equal',
         metrics,
         onRetry: ({ attempt, delay, category, error }) =>
-          console.log(`  op ${String(op).padStart(2)}  attempt ${attempt} failed (${category}: ${error.message}); next in ${delay.toFixed(1)} ms`),
+          console.log(
+            `  op ${String(op).padStart(2)}  attempt ${attempt} failed (${category}: ${error instanceof Error ? error.message : String(error)}); next in ${delay.toFixed(1)} ms`,
+          ),
       },
     );
     ok++;
@@ -35,9 +37,14 @@ async function main() {
   const s = metrics.snapshot();
   console.log('\nMetrics snapshot');
   console.table({
-    attempts: s.attempts, successes: s.successes, failures: s.failures, retries: s.retries,
-    'success rate %': s.successRate.toFixed(1), 'mean attempts/success': s.meanAttemptsPerSuccess.toFixed(2),
-    'latency p50 ms': s.latency.p50, 'latency p99 ms': s.latency.p99,
+    attempts: s.attempts,
+    successes: s.successes,
+    failures: s.failures,
+    retries: s.retries,
+    'success rate %': s.successRate.toFixed(1),
+    'mean attempts/success': s.meanAttemptsPerSuccess.toFixed(2),
+    'latency p50 ms': s.latency.p50,
+    'latency p99 ms': s.latency.p99,
   });
   console.log(metrics.toPrometheus());
   if (ok !== 20 || s.successes !== 20) throw new Error(`expected 20 successes, got ${s.successes}`);

@@ -7,5 +7,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const copies = [['ts/native/binding.d.ts', 'dist/native/binding.d.ts'], ...['p-retry-entry.cjs', 'p-retry-entry.mjs', 'p-retry-entry.d.mts'].map((f) => [`ts/compat/${f}`, `dist/compat/${f}`])];
+const copies = [
+  ['ts/native/binding.d.ts', 'dist/native/binding.d.ts'],
+  ...['p-retry-entry.cjs', 'p-retry-entry.mjs', 'p-retry-entry.d.mts'].map((f) => [`ts/compat/${f}`, `dist/compat/${f}`]),
+];
 for (const [from, to] of copies) fs.cpSync(path.join(root, from), path.join(root, to));

@@ -32,7 +32,12 @@ export class RetryError extends VeloRetryError {
   constructor(cause: unknown, attempts: number, elapsedMs: number, category: ErrorCategory, timedOut: boolean) {
     const why = timedOut ? `timed out after ${Math.round(elapsedMs)} ms` : `gave up after ${Math.round(elapsedMs)} ms`;
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`${why} and ${attempts} attempt${attempts === 1 ? '' : 's'} (${category}): ${detail}`, timedOut ? 'ERR_RETRY_TIMEOUT' : 'ERR_RETRY_EXHAUSTED', false, { cause });
+    super(
+      `${why} and ${attempts} attempt${attempts === 1 ? '' : 's'} (${category}): ${detail}`,
+      timedOut ? 'ERR_RETRY_TIMEOUT' : 'ERR_RETRY_EXHAUSTED',
+      false,
+      { cause },
+    );
     this.attempts = attempts;
     this.elapsedMs = elapsedMs;
     this.category = category;
@@ -77,7 +82,11 @@ export class DriverMissingError extends VeloRetryError {
 export class NativeUnavailableError extends VeloRetryError {
   override readonly name: string = 'NativeUnavailableError';
   constructor(what: string, reason: string | null) {
-    super(`velo-retry: ${what} asked for implementation "native", but the native binding is not loaded (${reason ?? 'unknown reason'})`, 'ERR_NATIVE_UNAVAILABLE', false);
+    super(
+      `velo-retry: ${what} asked for implementation "native", but the native binding is not loaded (${reason ?? 'unknown reason'})`,
+      'ERR_NATIVE_UNAVAILABLE',
+      false,
+    );
   }
 }
 

@@ -21,7 +21,16 @@ export type { Properties, ResolvedPolicy, TopicDefaults } from './policy';
 export { categorizeError, categorizeErrors, categorizeMessages, isRetriable, ErrorCategory } from './classify';
 
 /** Errors: one base class with `code` and `retriable`, one subclass per condition to catch. */
-export { VeloRetryError, RetryError, ProducerClosedError, DeliveryUnknownError, FlushTimeoutError, DriverMissingError, NativeUnavailableError, BufferReleasedTwiceError } from './errors';
+export {
+  VeloRetryError,
+  RetryError,
+  ProducerClosedError,
+  DeliveryUnknownError,
+  FlushTimeoutError,
+  DriverMissingError,
+  NativeUnavailableError,
+  BufferReleasedTwiceError,
+} from './errors';
 
 /** Metrics and the buffer pool. */
 export { RetryMetrics } from './metrics';

@@ -51,7 +51,8 @@ function durationOf(s: Source): number {
 function numberOf(s: Source, min: number): number {
   const text = s.value.trim();
   const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min) || !Number.isFinite(n)) throw rangeError(label(s), `a number >= ${min}`, s.value, s.kind === 'env' ? 'ERR_INVALID_ENV' : 'ERR_INVALID_PROPERTY');
+  if (!(n >= min) || !Number.isFinite(n))
+    throw rangeError(label(s), `a number >= ${min}`, s.value, s.kind === 'env' ? 'ERR_INVALID_ENV' : 'ERR_INVALID_PROPERTY');
   return n;
 }
 

@@ -4,7 +4,17 @@
 //   promise is the only allocation of ours. A `.then` chain with a per-call failure closure
 //   measured faster (bench row "retry success path"), but allocates per call; this path does not.
 // - everything else (a failure, a timeout, a signal) runs in `Run`, an ordinary async loop.
-import { compileJitter, compileStrategy, compileStrategyCached, delayOf, jitterOf, type CompiledStrategy, type Duration, type JitterMode, type RetryStrategy } from './backoff';
+import {
+  compileJitter,
+  compileStrategy,
+  compileStrategyCached,
+  delayOf,
+  jitterOf,
+  type CompiledStrategy,
+  type Duration,
+  type JitterMode,
+  type RetryStrategy,
+} from './backoff';
 import { CATEGORY_ID, categorizeError, isRetriable, type ErrorCategory } from './classify';
 import { parseDuration } from './duration';
 import { RetryError } from './errors';
@@ -92,7 +102,18 @@ interface Resolved {
   readonly random: () => number;
 }
 
-const NO_OPTIONS: Resolved = Object.freeze({ strategy: undefined, retries: DEFAULT_RETRIES, jitter: 0, timeout: undefined, signal: undefined, shouldRetry: undefined, onRetry: undefined, unref: false, metrics: undefined, random: Math.random });
+const NO_OPTIONS: Resolved = Object.freeze({
+  strategy: undefined,
+  retries: DEFAULT_RETRIES,
+  jitter: 0,
+  timeout: undefined,
+  signal: undefined,
+  shouldRetry: undefined,
+  onRetry: undefined,
+  unref: false,
+  metrics: undefined,
+  random: Math.random,
+});
 
 // The last options object resolved, and its fields as they were: code that passes one options
 // object to every call (the common case) has it validated once. The fields are compared each call,
@@ -107,7 +128,17 @@ function seen(o: RetryOptions): unknown[] {
 
 function unchanged(o: RetryOptions): boolean {
   const f = lastSeen;
-  return f[0] === o.retries && f[1] === o.jitter && f[2] === o.timeout && f[3] === o.signal && f[4] === o.shouldRetry && f[5] === o.onRetry && f[6] === o.unref && f[7] === o.metrics && f[8] === o.random;
+  return (
+    f[0] === o.retries &&
+    f[1] === o.jitter &&
+    f[2] === o.timeout &&
+    f[3] === o.signal &&
+    f[4] === o.shouldRetry &&
+    f[5] === o.onRetry &&
+    f[6] === o.unref &&
+    f[7] === o.metrics &&
+    f[8] === o.random
+  );
 }
 
 /**
@@ -176,7 +207,12 @@ export async function retry<T>(fn: (context: AttemptContext) => T | PromiseLike<
  * @internal For a caller that made the first attempt itself, with options it validated once
  * (the Kafka producer, per message): continues exactly as retry() does after a first failure.
  */
-export function continueAfterFailure<T>(fn: (context: AttemptContext) => T | PromiseLike<T>, options: RetryOptions, startedAt: number, error: unknown): Promise<T> {
+export function continueAfterFailure<T>(
+  fn: (context: AttemptContext) => T | PromiseLike<T>,
+  options: RetryOptions,
+  startedAt: number,
+  error: unknown,
+): Promise<T> {
   return afterFirstFailure(fn, resolveOptions(options), startedAt, error);
 }
 

@@ -48,7 +48,12 @@ export function checkBoolean(name: string, value: unknown): void {
 }
 
 export function checkSignal(name: string, value: unknown): void {
-  if (typeof value !== 'object' || value === null || typeof (value as AbortSignal).aborted !== 'boolean' || typeof (value as AbortSignal).addEventListener !== 'function') {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as AbortSignal).aborted !== 'boolean' ||
+    typeof (value as AbortSignal).addEventListener !== 'function'
+  ) {
     throw typeError(name, 'an AbortSignal', value);
   }
 }

@@ -40,11 +40,29 @@ const TEXTS: [string, string][] = [
 ];
 
 const CODES: [number, string | undefined][] = [
-  [-195, 'Network'], [-193, 'Network'], [-192, 'Timeout'], [-188, 'TopicMissing'], [-187, 'Network'],
-  [-185, 'Timeout'], [-184, 'QueueFull'], [-169, 'Authentication'], [3, 'TopicMissing'], [5, 'Network'],
-  [6, 'Network'], [7, 'Timeout'], [10, 'InvalidRequest'], [13, 'Network'], [19, 'Network'],
-  [29, 'Authentication'], [58, 'Authentication'], [89, 'Throttled'], [40, 'Configuration'],
-  [-1, undefined], [0, undefined], [12345, undefined], [-100000, undefined],
+  [-195, 'Network'],
+  [-193, 'Network'],
+  [-192, 'Timeout'],
+  [-188, 'TopicMissing'],
+  [-187, 'Network'],
+  [-185, 'Timeout'],
+  [-184, 'QueueFull'],
+  [-169, 'Authentication'],
+  [3, 'TopicMissing'],
+  [5, 'Network'],
+  [6, 'Network'],
+  [7, 'Timeout'],
+  [10, 'InvalidRequest'],
+  [13, 'Network'],
+  [19, 'Network'],
+  [29, 'Authentication'],
+  [58, 'Authentication'],
+  [89, 'Throttled'],
+  [40, 'Configuration'],
+  [-1, undefined],
+  [0, undefined],
+  [12345, undefined],
+  [-100000, undefined],
 ];
 
 describe.each(bothTwins(jsClassify, referenceClassify))('classify conformance: %s twin', (_n, twin) => {

@@ -6,12 +6,32 @@ import { DurationErrorCode } from '../../ts/duration/twin';
 import { bothTwins } from '../support/twins';
 
 const ACCEPTED: [string, number][] = [
-  ['5', 5_000], ['  5s  ', 5_000], ['2.5s', 2_500], ['.5s', 500], ['0.1ms', 0.1], ['100MS', 100],
-  ['3 Minutes', 180_000], ['1h', 3_600_000], ['2 hrs', 7_200_000], ['1d', 86_400_000], ['1.005s', 1005],
-  ['5.', 5_000], ['0', 0], ['\t10\n', 10_000], ['7 days', 604_800_000], ['1.5 hours', 5_400_000],
-  ['9007199254740991ms', Number.MAX_SAFE_INTEGER], ['1.0000000000000000001s', 1000],
+  ['5', 5_000],
+  ['  5s  ', 5_000],
+  ['2.5s', 2_500],
+  ['.5s', 500],
+  ['0.1ms', 0.1],
+  ['100MS', 100],
+  ['3 Minutes', 180_000],
+  ['1h', 3_600_000],
+  ['2 hrs', 7_200_000],
+  ['1d', 86_400_000],
+  ['1.005s', 1005],
+  ['5.', 5_000],
+  ['0', 0],
+  ['\t10\n', 10_000],
+  ['7 days', 604_800_000],
+  ['1.5 hours', 5_400_000],
+  ['9007199254740991ms', Number.MAX_SAFE_INTEGER],
+  ['1.0000000000000000001s', 1000],
   // Signs as Velostream reads them: '+' always; '-' only before a zero, which is 0 (not -0).
-  ['+5s', 5_000], [' +.5s ', 500], ['+0', 0], ['-0s', 0], ['-0', 0], ['-0.000ms', 0], ['-00000000000000000000.0000000000000000000d', 0],
+  ['+5s', 5_000],
+  [' +.5s ', 500],
+  ['+0', 0],
+  ['-0s', 0],
+  ['-0', 0],
+  ['-0.000ms', 0],
+  ['-00000000000000000000.0000000000000000000d', 0],
   ...(['ms', 'millis', 'milliseconds'] as const).map((u) => [`7${u}`, 7] as [string, number]),
   ...(['s', 'sec', 'secs', 'second', 'seconds'] as const).map((u) => [`7${u}`, 7_000] as [string, number]),
   ...(['m', 'min', 'mins', 'minute', 'minutes'] as const).map((u) => [`7${u}`, 420_000] as [string, number]),
@@ -19,7 +39,30 @@ const ACCEPTED: [string, number][] = [
   ...(['d', 'day', 'days'] as const).map((u) => [`7${u}`, 604_800_000] as [string, number]),
 ];
 
-const INVALID = ['-5s', 'abc', 's5', '5ss', '1.2.3s', 'inf', 'NaN', '.', '1e3', '--5s', '+-5s', '+', '-', '+ 5s', '-0.1s', '- 0s', '5 s s', '5x', 'Infinity', '0x10', '5\u00a0s', '５s'];
+const INVALID = [
+  '-5s',
+  'abc',
+  's5',
+  '5ss',
+  '1.2.3s',
+  'inf',
+  'NaN',
+  '.',
+  '1e3',
+  '--5s',
+  '+-5s',
+  '+',
+  '-',
+  '+ 5s',
+  '-0.1s',
+  '- 0s',
+  '5 s s',
+  '5x',
+  'Infinity',
+  '0x10',
+  '5\u00a0s',
+  '５s',
+];
 const OUT_OF_RANGE = ['1' + '0'.repeat(23) + 's', '9'.repeat(400), '9007199254740993ms', '1' + '0'.repeat(20) + 'd'];
 
 describe.each(bothTwins(jsDuration, referenceDuration))('duration conformance: %s twin', (_name, twin) => {

@@ -6,7 +6,11 @@ import { expect, it } from 'vitest';
 it('npm run demo brings every message back on the embedded mock cluster, and exits 0', () => {
   const env = { ...process.env };
   delete env.KAFKA_BROKERS;
-  const r = spawnSync(process.execPath, [join(__dirname, '..', '..', 'examples', 'kafka-demo.cjs'), '--messages', '3000'], { encoding: 'utf8', env, timeout: 90_000 });
+  const r = spawnSync(process.execPath, [join(__dirname, '..', '..', 'examples', 'kafka-demo.cjs'), '--messages', '3000'], {
+    encoding: 'utf8',
+    env,
+    timeout: 90_000,
+  });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/check 1: missing; next check in \d+ ms/);

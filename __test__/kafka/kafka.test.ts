@@ -43,7 +43,12 @@ describe('producer and consumer round trip', () => {
     expect(await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 })).toEqual({ created: false });
     const p = await producer();
     const N = 600;
-    const sent = Array.from({ length: N }, (_, i) => ({ topic, key: `key-${i % 17}`, value: Buffer.from(`value-${i}-${'x'.repeat(i % 50)}`), headers: { seq: String(i), utf8: Buffer.from(`é✓ ${i}`) } }));
+    const sent = Array.from({ length: N }, (_, i) => ({
+      topic,
+      key: `key-${i % 17}`,
+      value: Buffer.from(`value-${i}-${'x'.repeat(i % 50)}`),
+      headers: { seq: String(i), utf8: Buffer.from(`é✓ ${i}`) },
+    }));
     const deliveries = await p.sendMany(sent);
     expect(new Set(deliveries.map((d) => d.partition))).toEqual(new Set([0, 1, 2]));
     expect(deliveries.every((d) => d.topic === topic && d.offset >= 0)).toBe(true);
@@ -51,7 +56,14 @@ describe('producer and consumer round trip', () => {
     const c = await consumer([topic]);
     const got: { partition: number; offset: number; key: string; value: string; seq: string; utf8: string }[] = [];
     for await (const m of c) {
-      got.push({ partition: m.partition, offset: m.offset, key: m.key!.toString(), value: m.value!.toString(), seq: m.headers.seq!.toString(), utf8: m.headers.utf8!.toString() });
+      got.push({
+        partition: m.partition,
+        offset: m.offset,
+        key: m.key!.toString(),
+        value: m.value!.toString(),
+        seq: m.headers.seq!.toString(),
+        utf8: m.headers.utf8!.toString(),
+      });
       if (got.length === N) break;
     }
     expect(got.map((g) => g.seq).sort()).toEqual(sent.map((_, i) => String(i)).sort());
@@ -70,7 +82,9 @@ describe('producer and consumer round trip', () => {
 
   it('refuses header values node-rdkafka would truncate or mangle, instead of losing them', async () => {
     const p = await producer();
-    await expect(p.send({ topic: 'any', value: 'x', headers: { bin: Buffer.from([1, 0, 255]) } })).rejects.toThrow(/message.headers\["bin"\] must be UTF-8 bytes without NUL/);
+    await expect(p.send({ topic: 'any', value: 'x', headers: { bin: Buffer.from([1, 0, 255]) } })).rejects.toThrow(
+      /message.headers\["bin"\] must be UTF-8 bytes without NUL/,
+    );
     await expect(p.send({ topic: 'any', value: 'x', headers: { bad: Buffer.from([0xff, 0xfe]) } })).rejects.toThrow(RangeError);
     await expect(p.send({ topic: 'any', value: 'x', headers: [['t', 'a\0b']] })).rejects.toThrow(/without NUL/);
     await expect(p.send({ topic: 'any', value: 5 as never })).rejects.toThrow(/message.value must be a Buffer, a string or null/);
@@ -81,13 +95,21 @@ describe('producer and consumer round trip', () => {
     const topic = name('many');
     await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
     const p = await producer();
-    await expect(p.sendMany([{ topic, value: 'ok' }, { topic, value: 7 as never }])).rejects.toThrow(/messages\[1\]\.value must be a Buffer/);
+    await expect(
+      p.sendMany([
+        { topic, value: 'ok' },
+        { topic, value: 7 as never },
+      ]),
+    ).rejects.toThrow(/messages\[1\]\.value must be a Buffer/);
     expect(await p.sendMany([])).toEqual([]);
-    const delivered = await p.sendMany([{ topic, value: 'first' }, { topic, value: 'second' }]);
+    const delivered = await p.sendMany([
+      { topic, value: 'first' },
+      { topic, value: 'second' },
+    ]);
     expect(delivered.map((d) => d.offset)).toEqual([0, 1]); // the rejected batch sent nothing
   });
 
-  it('keeps backpressure when librdkafka\'s queue is full: none dropped', async () => {
+  it("keeps backpressure when librdkafka's queue is full: none dropped", async () => {
     const topic = name('backpressure');
     await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
     const p = await createProducer({ ...config, 'queue.buffering.max.messages': 5, 'linger.ms': 20 }, { retry: fast });
@@ -107,8 +129,15 @@ describe('producer and consumer round trip', () => {
     const offsets = (await Promise.all(sends)).map((d) => d.offset);
     expect(offsets).toEqual(offsets.map((_, i) => i));
     // A send made while others wait for room queues behind them, as does a batch.
-    const more = [p.send({ topic, value: 'a' }), p.sendMany([{ topic, value: 'b' }, { topic, value: 'c' }]), p.send({ topic, value: 'd' })];
-    const [a, [b, c], d] = (await Promise.all(more)) as [{ offset: number }, { offset: number }[], { offset: number }];
+    const more = [
+      p.send({ topic, value: 'a' }),
+      p.sendMany([
+        { topic, value: 'b' },
+        { topic, value: 'c' },
+      ]),
+      p.send({ topic, value: 'd' }),
+    ];
+    const [a, [b, c], d] = (await Promise.all(more)) as unknown as [{ offset: number }, { offset: number }[], { offset: number }];
     expect([a.offset, b!.offset, c!.offset, d.offset]).toEqual([300, 301, 302, 303]);
   });
 
@@ -126,7 +155,10 @@ describe('producer and consumer round trip', () => {
 
   // Both paths of send(): made directly (no total timeout), and through the retry engine (a
   // timeout), where the final error is a RetryError whose cause carries the code.
-  it.each([['without', {}], ['with', { retry: fast }]])('close() settles every send (%s a total timeout): not sent yet -> ERR_PRODUCER_CLOSED, not reported on -> ERR_DELIVERY_UNKNOWN', async (_, options) => {
+  it.each([
+    ['without', {}],
+    ['with', { retry: fast }],
+  ])('close() settles every send (%s a total timeout): not sent yet -> ERR_PRODUCER_CLOSED, not reported on -> ERR_DELIVERY_UNKNOWN', async (_, options) => {
     // A topic that does not exist (the broker does not auto-create): librdkafka holds its messages
     // while it waits for the topic's metadata (up to topic.metadata.propagation.max.ms, 30 s), so
     // none is reported on before close.
@@ -150,7 +182,10 @@ describe('producer and consumer round trip', () => {
     expect((await p.send({ topic, value: 'z'.repeat(10_000) })).offset).toBe(0);
     const { loadDriver } = await import('../../ts/kafka');
     const missing = ['gzip', 'snappy', 'lz4', 'zstd'].find((c) => !loadDriver().features!.includes(c));
-    if (missing) await expect(createProducer(config, { compression: missing as 'zstd' })).rejects.toThrow(new RegExp(`options.compression must be a codec this librdkafka .* got "${missing}"`));
+    if (missing)
+      await expect(createProducer(config, { compression: missing as 'zstd' })).rejects.toThrow(
+        new RegExp(`options.compression must be a codec this librdkafka .* got "${missing}"`),
+      );
     await expect(createProducer(config, { compression: 'brotli' as never })).rejects.toThrow(RangeError);
   });
 
@@ -179,7 +214,11 @@ describe('waiting for topics', () => {
         resolve();
       }, 2_000),
     );
-    const c = await consumer([topic], { waitTimeout: 20_000, retry: { strategy: { kind: 'fixed', interval } }, onTopicWait: (w: { attempt: number }) => void waits.push(w.attempt) });
+    const c = await consumer([topic], {
+      waitTimeout: 20_000,
+      retry: { strategy: { kind: 'fixed', interval } },
+      onTopicWait: (w: { attempt: number }) => void waits.push(w.attempt),
+    });
     const foundAt = performance.now();
     await creating;
     expect(foundAt - createdAt).toBeLessThan(interval + SLACK);
@@ -190,7 +229,11 @@ describe('waiting for topics', () => {
   it('fails a topic that never comes within [timeout, timeout + one interval + slack), naming it and how to create it', async () => {
     const topic = name('never');
     const t0 = performance.now();
-    const err = await consumer([topic], { waitTimeout: 3_000, retry: { strategy: { kind: 'fixed', interval: 700 } }, env: { VELOSTREAM_DEFAULT_PARTITIONS: '6', VELOSTREAM_DEFAULT_REPLICATION_FACTOR: '1' } }).catch((e) => e);
+    const err = await consumer([topic], {
+      waitTimeout: 3_000,
+      retry: { strategy: { kind: 'fixed', interval: 700 } },
+      env: { VELOSTREAM_DEFAULT_PARTITIONS: '6', VELOSTREAM_DEFAULT_REPLICATION_FACTOR: '1' },
+    }).catch((e) => e);
     const elapsed = performance.now() - t0;
     expect(err).toBeInstanceOf(TopicWaitError);
     expect(err).toBeInstanceOf(RetryError);
@@ -205,7 +248,10 @@ describe('waiting for topics', () => {
 
   it('reads the wait from topic.wait.timeout', async () => {
     const t0 = performance.now();
-    const err = await createConsumer({ ...config, 'group.id': name('g') }, { topics: [name('never')], properties: { 'topic.wait.timeout': '1s', 'topic.retry.strategy': 'fixed', 'topic.retry.interval': '250ms' } }).catch((e) => e);
+    const err = await createConsumer(
+      { ...config, 'group.id': name('g') },
+      { topics: [name('never')], properties: { 'topic.wait.timeout': '1s', 'topic.retry.strategy': 'fixed', 'topic.retry.interval': '250ms' } },
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(TopicWaitError);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(1_000);
     expect(err.attempts).toBeGreaterThanOrEqual(4);
@@ -215,7 +261,10 @@ describe('waiting for topics', () => {
 describe('failures', () => {
   it('a broker that is not there: Network, retried until the deadline, then RetryError', async () => {
     const t0 = performance.now();
-    const err = await createProducer({ 'bootstrap.servers': '127.0.0.1:1' }, { connectTimeout: 500, retry: { strategy: { kind: 'fixed', interval: 200 }, timeout: 2_500 } }).catch((e) => e);
+    const err = await createProducer(
+      { 'bootstrap.servers': '127.0.0.1:1' },
+      { connectTimeout: 500, retry: { strategy: { kind: 'fixed', interval: 200 }, timeout: 2_500 } },
+    ).catch((e) => e);
     const elapsed = performance.now() - t0;
     expect(err).toBeInstanceOf(RetryError);
     expect(err).toMatchObject({ category: 'Network', timedOut: true });
@@ -268,7 +317,9 @@ describe('failures', () => {
     expect(done).toEqual(['job-0', 'job-1', 'job-2']);
     expect(Object.fromEntries(calls)).toEqual({ 'job-0': 1, 'job-1': 3, 'job-2': 1 });
     expect(commits).toEqual([0, 1, 2]);
-    const committed = await new Promise<{ offset: number }[]>((resolve, reject) => c.client.committed(undefined, 5_000, (e, v) => (e ? reject(e) : resolve(v))));
+    const committed = await new Promise<{ offset: number }[]>((resolve, reject) =>
+      c.client.committed(undefined, 5_000, (e, v) => (e ? reject(e) : resolve(v))),
+    );
     expect(committed.map((t) => t.offset)).toEqual([3]);
   });
 
@@ -281,7 +332,10 @@ describe('failures', () => {
     const commits: number[] = [];
     const commit = c.client.commitMessage.bind(c.client);
     c.client.commitMessage = (m) => (commits.push(m.offset), commit(m));
-    await expect(c.run(() => Promise.reject(new Error('Broker: Topic authorization failed')))).rejects.toMatchObject({ category: 'Authentication', attempts: 1 });
+    await expect(c.run(() => Promise.reject(new Error('Broker: Topic authorization failed')))).rejects.toMatchObject({
+      category: 'Authentication',
+      attempts: 1,
+    });
     expect(commits).toEqual([]);
   });
 

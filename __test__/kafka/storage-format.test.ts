@@ -13,7 +13,18 @@ it('formats KRaft storage with drawn ids, and refuses a leading "-" as the old i
     const jvm = ['-Xmx128m', '-cp', classpath()];
     const props = (i: number) => {
       const file = path.join(dir, `server-${i}.properties`);
-      fs.writeFileSync(file, ['process.roles=controller', 'node.id=1', 'controller.quorum.voters=1@127.0.0.1:1', 'controller.listener.names=CONTROLLER', 'listeners=CONTROLLER://127.0.0.1:1', `log.dirs=${path.join(dir, `data-${i}`)}`, ''].join('\n'));
+      fs.writeFileSync(
+        file,
+        [
+          'process.roles=controller',
+          'node.id=1',
+          'controller.quorum.voters=1@127.0.0.1:1',
+          'controller.listener.names=CONTROLLER',
+          'listeners=CONTROLLER://127.0.0.1:1',
+          `log.dirs=${path.join(dir, `data-${i}`)}`,
+          '',
+        ].join('\n'),
+      );
       return file;
     };
     const ids = [clusterId(), clusterId(() => Buffer.alloc(16, 0xfc)), clusterId(() => Buffer.from('03e0fc0000000000000000000000000f', 'hex'))];

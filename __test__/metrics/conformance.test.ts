@@ -30,7 +30,13 @@ describe.each(make)('metrics conformance: %s twin', (_n, create) => {
     expect(s.latency.p50).toBeLessThanOrEqual(20 * 1.125);
     expect(s.latency.p99).toBe(40);
     m.reset();
-    expect(m.snapshot()).toMatchObject({ attempts: 0, successRate: 0, timeoutRate: 0, meanAttemptsPerSuccess: 0, latency: { count: 0, mean: 0, p50: 0, max: 0 } });
+    expect(m.snapshot()).toMatchObject({
+      attempts: 0,
+      successRate: 0,
+      timeoutRate: 0,
+      meanAttemptsPerSuccess: 0,
+      latency: { count: 0, mean: 0, p50: 0, max: 0 },
+    });
   });
 
   it('prints Prometheus text', () => {
@@ -83,7 +89,7 @@ describe('metrics twins agree', () => {
     const x = a();
     const y = b();
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 20_000; i++) {
       const r = rnd();
       const latency = rnd() ** 4 * 600_000; // 0 .. 10 minutes, mostly small

@@ -45,7 +45,7 @@ describe.runIf(process.env.VELO_RETRY_FORCE_JS !== '1')('metrics across worker_t
     expect(s.latency.count).toBe(4 * perWorkerSuccesses + N);
   });
 
-  it('refuses an id that names no live metrics with a RangeError naming it (not the binding\'s raw error)', () => {
+  it("refuses an id that names no live metrics with a RangeError naming it (not the binding's raw error)", () => {
     let error: unknown;
     try {
       RetryMetrics.attach(987654321);
@@ -53,6 +53,9 @@ describe.runIf(process.env.VELO_RETRY_FORCE_JS !== '1')('metrics across worker_t
       error = e;
     }
     expect(error).toBeInstanceOf(RangeError);
-    expect(error).toMatchObject({ code: 'ERR_METRICS_NOT_FOUND', message: 'velo-retry: shareId must be the shareId of live RetryMetrics in this process (RetryMetrics.shareId), got 987654321 (number)' });
+    expect(error).toMatchObject({
+      code: 'ERR_METRICS_NOT_FOUND',
+      message: 'velo-retry: shareId must be the shareId of live RetryMetrics in this process (RetryMetrics.shareId), got 987654321 (number)',
+    });
   });
 });

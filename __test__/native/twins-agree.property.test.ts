@@ -38,7 +38,11 @@ describe.runIf(twinsPresent)('native and TS twins agree on random inputs', () =>
     const strategy: fc.Arbitrary<FlatStrategy> = fc.oneof(
       fc.record({ kind: fc.constant(0 as const), a: fc.double({ min: 0, max: 1e7, noNaN: true }), b: fc.constant(0), c: fc.constant(0) }),
       fc
-        .tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e9, noNaN: true }), fc.oneof(fc.constantFrom(1, 1.5, 2, 3), fc.double({ min: 1, max: 10, noNaN: true })))
+        .tuple(
+          fc.double({ min: 0, max: 1e6, noNaN: true }),
+          fc.double({ min: 0, max: 1e9, noNaN: true }),
+          fc.oneof(fc.constantFrom(1, 1.5, 2, 3), fc.double({ min: 1, max: 10, noNaN: true })),
+        )
         .map(([a, extra, c]) => ({ kind: 1 as const, a, b: a + extra, c })),
       fc
         .tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e9, noNaN: true }))
@@ -55,7 +59,10 @@ describe.runIf(twinsPresent)('native and TS twins agree on random inputs', () =>
   });
 
   it('classification of text built from patterns and noise', () => {
-    const piece = fc.oneof(fc.constantFrom(...PATTERNS.map(([p]) => p)).map((p) => (Math.random() < 0.5 ? p.toUpperCase() : p)), fc.string({ maxLength: 8 }));
+    const piece = fc.oneof(
+      fc.constantFrom(...PATTERNS.map(([p]) => p)).map((p) => (Math.random() < 0.5 ? p.toUpperCase() : p)),
+      fc.string({ maxLength: 8 }),
+    );
     const message = fc.array(piece, { maxLength: 5 }).map((ps) => ps.join(' '));
     fc.assert(
       fc.property(fc.array(message, { maxLength: 40 }), (msgs) => {

@@ -61,7 +61,9 @@ describe('the packed root package', () => {
   it('lists every platform package as an optionalDependency at its own version; the repository lists none (npm ci needs a lock that can hold them)', () => {
     const r = spawnSync('tar', ['-xzOf', tarballs.root, 'package/package.json'], { encoding: 'utf8' });
     const packed = JSON.parse(r.stdout) as { version: string; optionalDependencies: Record<string, string> };
-    const platforms = readdirSync(join(root, 'npm')).map((t) => (JSON.parse(readFileSync(join(root, 'npm', t, 'package.json'), 'utf8')) as { name: string }).name);
+    const platforms = readdirSync(join(root, 'npm')).map(
+      (t) => (JSON.parse(readFileSync(join(root, 'npm', t, 'package.json'), 'utf8')) as { name: string }).name,
+    );
     expect(Object.keys(packed.optionalDependencies).sort()).toEqual(platforms.sort());
     expect(new Set(Object.values(packed.optionalDependencies))).toEqual(new Set([packed.version]));
     expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).optionalDependencies).toBeUndefined();
@@ -76,7 +78,16 @@ describe('installing the packed package, with no Rust toolchain on PATH', () => 
     expect(readdirSync(join(dir, 'node_modules'))).not.toContain('node-rdkafka'); // an optional peer
     const r = node(dir, ['-e', CHECK]);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ implementation: 'native', parsed: 90_000, delay: 800, reason: null, attempts: 2, esm: true, pRetry: 'function', kafkaWithoutDriver: 'ERR_KAFKA_DRIVER_MISSING' });
+    expect(JSON.parse(r.stdout)).toEqual({
+      implementation: 'native',
+      parsed: 90_000,
+      delay: 800,
+      reason: null,
+      attempts: 2,
+      esm: true,
+      pRetry: 'function',
+      kafkaWithoutDriver: 'ERR_KAFKA_DRIVER_MISSING',
+    });
   }, 240_000);
 
   it('a TypeScript consumer type-checks against the installed types', () => {
@@ -99,7 +110,18 @@ export { a, b, c, d, m, AbortError, createProducer };
     );
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'ES2022', strict: true, noEmit: true, typeRoots: [join(root, 'node_modules', '@types')], types: ['node'] }, files: ['consumer.mts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'node16',
+          moduleResolution: 'node16',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          typeRoots: [join(root, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['consumer.mts'],
+      }),
     );
     const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');
@@ -111,9 +133,10 @@ export { a, b, c, d, m, AbortError, createProducer };
     const r = node(dir, ['-e', CHECK]);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ implementation: 'js', parsed: 90_000, delay: 800, attempts: 2, esm: true, kafkaWithoutDriver: 'ERR_KAFKA_DRIVER_MISSING' });
-    expect(out.reason).toMatch(/no native binding for linux-x64-gnu could be loaded; tried .*velo-retry\.linux-x64-gnu\.node: .*; velo-retry-linux-x64-gnu: Cannot find module/);
+    expect(out.reason).toMatch(
+      /no native binding for linux-x64-gnu could be loaded; tried .*velo-retry\.linux-x64-gnu\.node: .*; velo-retry-linux-x64-gnu: Cannot find module/,
+    );
     expect(r.stderr.split('VELO_RETRY_NATIVE_UNAVAILABLE').length - 1).toBe(1);
     expect(r.stderr).toContain('using the TypeScript implementation');
   }, 240_000);
 });
-

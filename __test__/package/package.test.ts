@@ -17,7 +17,11 @@ describe('package entry points', () => {
   });
 
   it('loads with import, sharing one module instance with require', () => {
-    const r = run(['--input-type=module', '-e', "import { implementation, RetryError } from 'velo-retry'; import { createRequire } from 'node:module'; const cjs = createRequire(import.meta.url)('velo-retry'); console.log(implementation, RetryError === cjs.RetryError)"]);
+    const r = run([
+      '--input-type=module',
+      '-e',
+      "import { implementation, RetryError } from 'velo-retry'; import { createRequire } from 'node:module'; const cjs = createRequire(import.meta.url)('velo-retry'); console.log(implementation, RetryError === cjs.RetryError)",
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('native true');
   });
@@ -29,7 +33,9 @@ describe('package entry points', () => {
   });
 
   it('with a binary path that does not load: TS, one warning naming every path tried', () => {
-    const r = run(['-e', "const v = require('velo-retry'); require('velo-retry'); console.log(v.implementation, v.nativeInfo.tried.length)"], { VELO_RETRY_NATIVE_PATH: '/nonexistent/velo.node' });
+    const r = run(['-e', "const v = require('velo-retry'); require('velo-retry'); console.log(v.implementation, v.nativeInfo.tried.length)"], {
+      VELO_RETRY_NATIVE_PATH: '/nonexistent/velo.node',
+    });
     expect(r.stdout.trim()).toBe('js 1');
     expect(r.stderr.match(/VELO_RETRY_NATIVE_UNAVAILABLE|using the TypeScript implementation/g)?.length).toBeGreaterThanOrEqual(1);
     expect(r.stderr.split('using the TypeScript implementation').length - 1).toBe(1);
@@ -37,7 +43,9 @@ describe('package entry points', () => {
   });
 
   it('honours an explicit binary path', () => {
-    const r = run(['-e', "const v = require('velo-retry'); console.log(v.implementation, v.nativeInfo.loadedFrom)"], { VELO_RETRY_NATIVE_PATH: join(root, 'velo-retry.linux-x64-gnu.node') });
+    const r = run(['-e', "const v = require('velo-retry'); console.log(v.implementation, v.nativeInfo.loadedFrom)"], {
+      VELO_RETRY_NATIVE_PATH: join(root, 'velo-retry.linux-x64-gnu.node'),
+    });
     expect(r.stdout.trim()).toBe(`native ${join(root, 'velo-retry.linux-x64-gnu.node')}`);
   });
 
@@ -54,7 +62,11 @@ describe('the lockfile', () => {
     const dir = mkdtempSync(join(tmpdir(), 'velo-retry-lock-'));
     try {
       for (const f of ['package.json', 'package-lock.json']) cpSync(join(root, f), join(dir, f));
-      const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       expect(r.stderr.match(/npm error.*/g) ?? []).toEqual([]);
       expect(r.status).toBe(0);
     } finally {

@@ -20,7 +20,7 @@ export async function trace(run: (log: (...event: unknown[]) => void) => Promise
   let r = 0;
   Math.random = () => (r < randoms.length ? randoms[r++]! : 0.5);
   const underlying = globalThis.setTimeout;
-  globalThis.setTimeout = ((fn: () => void, ms?: number, ...args: unknown[]) => {
+  globalThis.setTimeout = ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
     // Only waits of 1 ms or more (and NaN, which setTimeout reads as 1 ms): libraries' own
     // zero-delay ticks are not part of the contract. As setTimeout does, read the delay as a
     // number (node-retry's `forever` passes [delay]).
@@ -68,7 +68,11 @@ export function failing(log: (...e: unknown[]) => void, errors: unknown[], value
  * One parity suite: each scenario through the original (first) and ours, under fake and under
  * stubbed timers; the traces must be equal.
  */
-export function paritySuite<I>(title: string, impls: [string, I][], scenarios: [string, (impl: I, log: (...e: unknown[]) => void) => Promise<unknown>, number[]?][]): void {
+export function paritySuite<I>(
+  title: string,
+  impls: [string, I][],
+  scenarios: [string, (impl: I, log: (...e: unknown[]) => void) => Promise<unknown>, number[]?][],
+): void {
   describe.each(['fake', 'stubbed'] as const)(`${title} (%s timers)`, (mode) => {
     it.each(scenarios)('%s', async (_name, scenario, randoms) => {
       const traces: Trace[] = [];

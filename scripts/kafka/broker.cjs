@@ -25,7 +25,7 @@ function freePort() {
     srv.unref();
     srv.on('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
   });
@@ -41,7 +41,10 @@ function classpath() {
     if (cp.split(path.delimiter).every((jar) => fs.existsSync(jar))) return cp;
   }
   fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-  const r = spawnSync('mvn', ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${cacheFile}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('mvn', ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${cacheFile}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (r.status !== 0) throw new Error(`maven could not resolve the Kafka jars (is Maven installed?):\n${r.stdout}\n${r.stderr}`);
   return fs.readFileSync(cacheFile, 'utf8').trim();
 }

@@ -91,7 +91,8 @@ function sameFields(s: StrategyFields): boolean {
 
 /** compileStrategy, answered from the one-entry cache when `strategy` is the last one and unchanged. */
 export function compileStrategyCached(strategy: unknown): CompiledStrategy {
-  if (strategy === lastStrategy && lastCompiled !== undefined && (typeof strategy === 'function' || sameFields(strategy as StrategyFields))) return lastCompiled;
+  if (strategy === lastStrategy && lastCompiled !== undefined && (typeof strategy === 'function' || sameFields(strategy as StrategyFields)))
+    return lastCompiled;
   const compiled = compileStrategy(strategy);
   lastCompiled = compiled;
   lastStrategy = strategy;

@@ -36,7 +36,9 @@ const NON_RETRIABLE = new Set<string>(['Authentication', 'Configuration', 'Inval
  */
 export function isRetriable(category: ErrorCategory): boolean {
   if (!(category in CATEGORY_ID)) {
-    throw Object.assign(new RangeError(`velo-retry: category must be one of ${CATEGORY_BY_ID.join(', ')}, got ${JSON.stringify(category)}`), { code: 'ERR_OUT_OF_RANGE' });
+    throw Object.assign(new RangeError(`velo-retry: category must be one of ${CATEGORY_BY_ID.join(', ')}, got ${JSON.stringify(category)}`), {
+      code: 'ERR_OUT_OF_RANGE',
+    });
   }
   return !NON_RETRIABLE.has(category);
 }

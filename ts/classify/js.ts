@@ -6,7 +6,15 @@
 // category tried in priority order: 219 vs 256 ns per message here.)
 import type { ClassifyTwin } from './twin';
 
-const U = 0, TOPIC = 1, NET = 2, AUTH = 3, CONF = 4, TIME = 5, THROTTLE = 6, QUEUE = 7, INVALID = 8;
+const U = 0,
+  TOPIC = 1,
+  NET = 2,
+  AUTH = 3,
+  CONF = 4,
+  TIME = 5,
+  THROTTLE = 6,
+  QUEUE = 7,
+  INVALID = 8;
 
 const CODES = new Map<number, number>();
 const table: [number, number[]][] = [
@@ -30,7 +38,25 @@ const BY_PRIORITY: [number, string[]][] = [
   [QUEUE, ['queue full', 'queue is full']],
   [THROTTLE, ['throttl', 'quota']],
   [TIME, ['timed out', 'timeout', 'etimedout']],
-  [NET, ['network', 'connect', 'broker', 'transport', 'resolve', 'resolution', 'socket', 'econnre', 'ehostunreach', 'enotfound', 'epipe', 'leader not available', 'not leader', 'not enough replicas']],
+  [
+    NET,
+    [
+      'network',
+      'connect',
+      'broker',
+      'transport',
+      'resolve',
+      'resolution',
+      'socket',
+      'econnre',
+      'ehostunreach',
+      'enotfound',
+      'epipe',
+      'leader not available',
+      'not leader',
+      'not enough replicas',
+    ],
+  ],
 ];
 
 export const PATTERNS: readonly (readonly [string, number])[] = BY_PRIORITY.flatMap(([cat, ps]) => ps.map((p) => [p, cat] as const));

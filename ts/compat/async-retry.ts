@@ -19,6 +19,9 @@ import { once } from '../timers';
 import { typeError } from '../validate';
 import { compatMetrics, type CompatMetrics } from './report';
 
+// A namespace merged with the function, as @types/async-retry declares it, so `retry.Options` and
+// `export =` both work for code written against the original.
+// eslint-disable-next-line @typescript-eslint/no-namespace
 declare namespace retry {
   interface Options {
     /** Retries after the first attempt; default 10. Infinity retries forever. */
@@ -166,10 +169,14 @@ class Run<A> {
     }
     this.metrics?.retry(error);
     // As node-retry: the next attempt is scheduled first, then onRetry is told.
-    this.cancelWait = once(delay, () => {
-      this.cancelWait = undefined;
-      this.run(++this.attempt);
-    }, Boolean(this.options.unref));
+    this.cancelWait = once(
+      delay,
+      () => {
+        this.cancelWait = undefined;
+        this.run(++this.attempt);
+      },
+      Boolean(this.options.unref),
+    );
     try {
       if (this.options.onRetry) this.options.onRetry(error as Error, num);
     } catch (e) {

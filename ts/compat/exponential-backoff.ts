@@ -30,6 +30,7 @@ export interface IBackOffOptions {
   /** Attempts in all, at least 1; default 10. */
   numOfAttempts: number;
   /** Called with each error and the upcoming attempt number; false stops. Default: always true. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the original's own signature; `unknown` would break callers that read e.message
   retry: (e: any, attemptNumber: number) => boolean | Promise<boolean>;
   /** First delay, ms; default 100. */
   startingDelay: number;

@@ -18,9 +18,12 @@ export interface RetryContext {
 }
 
 export interface Options {
+  // p-retry 9's own callback types, void unions included, so code typed against it compiles.
+  /* eslint-disable @typescript-eslint/no-invalid-void-type */
   readonly onFailedAttempt?: (context: RetryContext) => void | Promise<void>;
   readonly shouldRetry?: (context: RetryContext) => boolean | Promise<boolean>;
   readonly shouldConsumeRetry?: (context: RetryContext) => boolean | void | Promise<boolean | void>;
+  /* eslint-enable @typescript-eslint/no-invalid-void-type */
   readonly retries?: number;
   readonly factor?: number;
   readonly minTimeout?: number;

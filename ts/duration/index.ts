@@ -51,7 +51,9 @@ export function formatDuration(ms: number): string {
     }
     // Seconds with the milliseconds as exact decimal digits: ms / 1000 in floating point can print
     // as 16+ digits ("83746858778.64101") that do not read back as the same value.
-    const fraction = String(ms % 1_000).padStart(3, '0').replace(/0+$/, '');
+    const fraction = String(ms % 1_000)
+      .padStart(3, '0')
+      .replace(/0+$/, '');
     return `${Math.floor(ms / 1_000)}.${fraction}s`;
   }
   const text = String(ms);

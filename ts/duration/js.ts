@@ -10,11 +10,26 @@ const MAX_CACHED_LEN = 64;
 /** Unit -> [f, z] with the unit in ms = f * 10^z. */
 const UNITS = new Map<string, readonly [number, number]>();
 for (const [names, fz] of [
-  [['', 's', 'sec', 'secs', 'second', 'seconds'], [1, 3]],
-  [['ms', 'millis', 'milliseconds'], [1, 0]],
-  [['m', 'min', 'mins', 'minute', 'minutes'], [6, 4]],
-  [['h', 'hr', 'hrs', 'hour', 'hours'], [36, 5]],
-  [['d', 'day', 'days'], [864, 5]],
+  [
+    ['', 's', 'sec', 'secs', 'second', 'seconds'],
+    [1, 3],
+  ],
+  [
+    ['ms', 'millis', 'milliseconds'],
+    [1, 0],
+  ],
+  [
+    ['m', 'min', 'mins', 'minute', 'minutes'],
+    [6, 4],
+  ],
+  [
+    ['h', 'hr', 'hrs', 'hour', 'hours'],
+    [36, 5],
+  ],
+  [
+    ['d', 'day', 'days'],
+    [864, 5],
+  ],
 ] as const) {
   for (const n of names) UNITS.set(n, fz);
 }
@@ -92,9 +107,22 @@ function asciiLower(s: string): string {
 }
 
 const INTERNED = new Map<string, number>([
-  ['100ms', 100], ['10s', 10_000], ['120s', 120_000], ['1h', 3_600_000], ['1m', 60_000], ['1s', 1_000],
-  ['250ms', 250], ['2s', 2_000], ['30s', 30_000], ['500ms', 500], ['5m', 300_000], ['5s', 5_000],
-  ['60s', 60_000], ['0', 0], ['1', 1_000], ['5', 5_000],
+  ['100ms', 100],
+  ['10s', 10_000],
+  ['120s', 120_000],
+  ['1h', 3_600_000],
+  ['1m', 60_000],
+  ['1s', 1_000],
+  ['250ms', 250],
+  ['2s', 2_000],
+  ['30s', 30_000],
+  ['500ms', 500],
+  ['5m', 300_000],
+  ['5s', 5_000],
+  ['60s', 60_000],
+  ['0', 0],
+  ['1', 1_000],
+  ['5', 5_000],
 ]);
 
 /**

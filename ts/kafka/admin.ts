@@ -42,13 +42,24 @@ async function adminRequest(config: Record<string, unknown>, options: KafkaOptio
 }
 
 /** Creates `topic` unless it exists; resolves `{ created }`. Retriable failures are retried by the policy. */
-export async function ensureTopic(config: Record<string, unknown>, topic: string, spec: TopicSpec = {}, options: KafkaOptions = {}): Promise<{ created: boolean }> {
+export async function ensureTopic(
+  config: Record<string, unknown>,
+  topic: string,
+  spec: TopicSpec = {},
+  options: KafkaOptions = {},
+): Promise<{ created: boolean }> {
   if (typeof topic !== 'string' || topic === '') throw typeError('topic', 'a non-empty string', topic);
   const defaults = RetryPolicy.topicDefaults(options.env ?? process.env);
   const partitions = checkNumber('spec.partitions', spec.partitions ?? defaults.partitions, -1, 2 ** 31 - 1, true);
   const replicationFactor = checkNumber('spec.replicationFactor', spec.replicationFactor ?? defaults.replicationFactor, -1, 32_767, true);
   const newTopic = { topic, num_partitions: partitions, replication_factor: replicationFactor, ...(spec.config ? { config: spec.config } : {}) };
-  const created = await adminRequest(config, options, 'ensureTopic', (admin, timeout, done) => admin.createTopic(newTopic, timeout, done), TOPIC_ALREADY_EXISTS);
+  const created = await adminRequest(
+    config,
+    options,
+    'ensureTopic',
+    (admin, timeout, done) => admin.createTopic(newTopic, timeout, done),
+    TOPIC_ALREADY_EXISTS,
+  );
   return { created };
 }
 

@@ -61,7 +61,10 @@ export class TopicWaitError extends RetryError {
     const { partitions, replicationFactor } = RetryPolicy.topicDefaults(env);
     const p = partitions > 0 ? String(partitions) : '<n>';
     const r = replicationFactor > 0 ? String(replicationFactor) : '<n>';
-    const from = partitions > 0 || replicationFactor > 0 ? 'from VELOSTREAM_DEFAULT_PARTITIONS / VELOSTREAM_DEFAULT_REPLICATION_FACTOR' : 'VELOSTREAM_DEFAULT_PARTITIONS / VELOSTREAM_DEFAULT_REPLICATION_FACTOR are unset: ensureTopic() then uses the broker defaults';
+    const from =
+      partitions > 0 || replicationFactor > 0
+        ? 'from VELOSTREAM_DEFAULT_PARTITIONS / VELOSTREAM_DEFAULT_REPLICATION_FACTOR'
+        : 'VELOSTREAM_DEFAULT_PARTITIONS / VELOSTREAM_DEFAULT_REPLICATION_FACTOR are unset: ensureTopic() then uses the broker defaults';
     this.message =
       `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} still missing after waiting ${(source.elapsedMs / 1000).toFixed(1)} s (${source.attempts} check${source.attempts === 1 ? '' : 's'}). ` +
       `Create ${missing.length > 1 ? 'them' : 'it'} with ensureTopic() from velo-retry/kafka, or: ` +
@@ -94,7 +97,14 @@ export async function createConsumer(config: Record<string, unknown>, options: C
   const conf = { 'enable.auto.commit': false, ...base, event_cb: true };
   const client = await connectFresh(() => new driver.KafkaConsumer(conf, options.fromBeginning ? { 'auto.offset.reset': 'earliest' } : {}), resolved);
   try {
-    const wait = await waitForTopics(client, [...topics], waitTimeout, resolved, options, String(base['bootstrap.servers'] ?? base['metadata.broker.list'] ?? '<brokers>'));
+    const wait = await waitForTopics(
+      client,
+      [...topics],
+      waitTimeout,
+      resolved,
+      options,
+      String(base['bootstrap.servers'] ?? base['metadata.broker.list'] ?? '<brokers>'),
+    );
     client.setDefaultConsumeTimeout?.(100);
     client.subscribe([...topics]);
     return new Consumer(client, resolved, batchSize, wait);

@@ -53,7 +53,15 @@ export interface Client {
 }
 
 export interface ProducerClient extends Client {
-  produce(topic: string, partition: number | null, value: Buffer | null, key?: Buffer | string | null, timestamp?: number | null, opaque?: unknown, headers?: Record<string, Buffer | string>[]): unknown;
+  produce(
+    topic: string,
+    partition: number | null,
+    value: Buffer | null,
+    key?: Buffer | string | null,
+    timestamp?: number | null,
+    opaque?: unknown,
+    headers?: Record<string, Buffer | string>[],
+  ): unknown;
   poll(): unknown;
   setPollInterval(ms: number): unknown;
   flush(timeout: number, cb: Callback<void>): unknown;
@@ -65,12 +73,20 @@ export interface ConsumerClient extends Client {
   consume(count: number, cb: Callback<DriverMessage[]>): unknown;
   commitMessage(message: DriverMessage): unknown;
   commitMessageSync(message: DriverMessage): unknown;
-  committed(toppars: { topic: string; partition: number }[] | undefined, timeout: number, cb: Callback<{ topic: string; partition: number; offset: number }[]>): unknown;
+  committed(
+    toppars: { topic: string; partition: number }[] | undefined,
+    timeout: number,
+    cb: Callback<{ topic: string; partition: number; offset: number }[]>,
+  ): unknown;
   setDefaultConsumeTimeout?(ms: number): unknown;
 }
 
 export interface AdminClientLike {
-  createTopic(topic: { topic: string; num_partitions: number; replication_factor: number; config?: Record<string, string> }, timeout: number, cb: (err: KafkaError | null | undefined) => void): void;
+  createTopic(
+    topic: { topic: string; num_partitions: number; replication_factor: number; config?: Record<string, string> },
+    timeout: number,
+    cb: (err: KafkaError | null | undefined) => void,
+  ): void;
   deleteTopic(topic: string, timeout: number, cb: (err: KafkaError | null | undefined) => void): void;
   disconnect(): void;
 }

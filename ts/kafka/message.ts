@@ -42,7 +42,11 @@ export function checkCompression(driver: Driver, c: unknown): Compression {
     throw (typeof c === 'string' ? rangeError : typeError)('options.compression', `one of ${COMPRESSION.join(', ')}`, c);
   }
   if (c !== 'none' && driver.features && !driver.features.includes(c)) {
-    throw rangeError('options.compression', `a codec this librdkafka ${driver.librdkafkaVersion ?? ''} was built with (${driver.features.filter((f) => COMPRESSION.includes(f as Compression)).join(', ') || 'none'})`, c);
+    throw rangeError(
+      'options.compression',
+      `a codec this librdkafka ${driver.librdkafkaVersion ?? ''} was built with (${driver.features.filter((f) => COMPRESSION.includes(f as Compression)).join(', ') || 'none'})`,
+      c,
+    );
   }
   return c as Compression;
 }
@@ -92,4 +96,3 @@ export function toPayload(m: OutgoingMessage, name = 'message'): Payload {
     headers: toHeaders(m.headers, name),
   };
 }
-

@@ -269,7 +269,7 @@ class Producer implements VeloProducer, SendRetrier {
         throw new FlushTimeoutError(`flush timed out after ${timeout} ms with ${this.waiting} messages still waiting for room in librdkafka's queue`);
       }
     }
-    await call<void>((cb) => this.client.flush(Math.max(0, Math.round(deadline - performance.now())), cb));
+    await call<unknown>((cb) => this.client.flush(Math.max(0, Math.round(deadline - performance.now())), cb));
   }
 
   /**
@@ -294,7 +294,9 @@ class Producer implements VeloProducer, SendRetrier {
   private cancelBacklog(): void {
     const waiting = this.emptyBacklog();
     if (waiting.length === 0) return;
-    const error = new ProducerClosedError(`the producer closed with ${waiting.length} messages still waiting for room in librdkafka's queue; they were not sent`);
+    const error = new ProducerClosedError(
+      `the producer closed with ${waiting.length} messages still waiting for room in librdkafka's queue; they were not sent`,
+    );
     for (const item of waiting) item.cancel(error);
   }
 
@@ -312,4 +314,3 @@ class Producer implements VeloProducer, SendRetrier {
     this.oldest = this.newest = undefined;
   }
 }
-

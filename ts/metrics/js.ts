@@ -46,7 +46,12 @@ export function prometheusText(s: MetricsSnapshot, prefix: string): string {
   metric('failures_total', 'counter', 'Operations that gave up.', [['', s.failures]]);
   metric('timeouts_total', 'counter', 'Operations that gave up at their deadline.', [['', s.timeouts]]);
   metric('retries_total', 'counter', 'Failed attempts that were retried.', [['', s.retries]]);
-  metric('errors_total', 'counter', 'Errors by category, retried or final.', CATEGORY_BY_ID.map((c) => [`{category="${c}"}`, s.errors[c]]));
+  metric(
+    'errors_total',
+    'counter',
+    'Errors by category, retried or final.',
+    CATEGORY_BY_ID.map((c) => [`{category="${c}"}`, s.errors[c]]),
+  );
   const l = s.latency;
   metric('latency_seconds', 'summary', 'Whole-operation latency, retries and waits included.', [
     ['{quantile="0.5"}', l.p50 / 1000],
@@ -62,13 +67,28 @@ export function prometheusText(s: MetricsSnapshot, prefix: string): string {
 
 /** Builds the snapshot object both twins return from flat figures. */
 export function snapshotFrom(
-  attempts: number, successes: number, failures: number, timeouts: number, retries: number,
-  categories: ArrayLike<number>, count: number, meanMs: number, p50: number, p90: number, p99: number, max: number,
+  attempts: number,
+  successes: number,
+  failures: number,
+  timeouts: number,
+  retries: number,
+  categories: ArrayLike<number>,
+  count: number,
+  meanMs: number,
+  p50: number,
+  p90: number,
+  p99: number,
+  max: number,
 ): MetricsSnapshot {
   const errors = {} as Record<ErrorCategory, number>;
   CATEGORY_BY_ID.forEach((c, i) => (errors[c] = categories[i]!));
   return {
-    attempts, successes, failures, timeouts, retries, errors,
+    attempts,
+    successes,
+    failures,
+    timeouts,
+    retries,
+    errors,
     successRate: attempts === 0 ? 0 : (successes * 100) / attempts,
     timeoutRate: attempts === 0 ? 0 : (timeouts * 100) / attempts,
     meanAttemptsPerSuccess: successes === 0 ? 0 : attempts / successes,
@@ -130,9 +150,18 @@ export class JsMetrics implements MetricsTwin {
   snapshot(): MetricsSnapshot {
     const c = this.count;
     return snapshotFrom(
-      this.attempts, this.successes, this.failures, this.timeouts, this.retries, this.categories,
-      c, c === 0 ? 0 : this.sumUs / c / 1000,
-      this.quantileUs(50) / 1000, this.quantileUs(90) / 1000, this.quantileUs(99) / 1000, this.maxUs / 1000,
+      this.attempts,
+      this.successes,
+      this.failures,
+      this.timeouts,
+      this.retries,
+      this.categories,
+      c,
+      c === 0 ? 0 : this.sumUs / c / 1000,
+      this.quantileUs(50) / 1000,
+      this.quantileUs(90) / 1000,
+      this.quantileUs(99) / 1000,
+      this.maxUs / 1000,
     );
   }
 

@@ -60,7 +60,7 @@ export class NativeRingMetrics implements MetricsTwin {
 
   private push(meta: number, us: number): void {
     const head = this.head;
-    if (((head - this.cachedTail) >>> 0) >= RING_SLOTS) this.makeRoom(head);
+    if ((head - this.cachedTail) >>> 0 >= RING_SLOTS) this.makeRoom(head);
     this.slots[head & (RING_SLOTS - 1)] = (meta + ((head >>> SHIFT) & 1) * 8) * TWO_32 + us;
     this.head = (head + 1) >>> 0;
   }
@@ -68,7 +68,7 @@ export class NativeRingMetrics implements MetricsTwin {
   /** The ring looks full: read the consumer's progress; still full, drain now (one call) rather than drop. */
   private makeRoom(head: number): void {
     this.cachedTail = Atomics.load(this.tail, 0);
-    if (((head - this.cachedTail) >>> 0) >= RING_SLOTS) {
+    if ((head - this.cachedTail) >>> 0 >= RING_SLOTS) {
       this.m.drain();
       this.cachedTail = Atomics.load(this.tail, 0);
     }

@@ -53,9 +53,7 @@ export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeStatus {
     return { binding: null, loadedFrom: null, reason: 'VELO_RETRY_FORCE_JS=1 forces the TS implementation', tried };
   }
   const triple = platformTriple();
-  const candidates = env.VELO_RETRY_NATIVE_PATH
-    ? [env.VELO_RETRY_NATIVE_PATH]
-    : [join(packageRoot, `velo-retry.${triple}.node`), `velo-retry-${triple}`];
+  const candidates = env.VELO_RETRY_NATIVE_PATH ? [env.VELO_RETRY_NATIVE_PATH] : [join(packageRoot, `velo-retry.${triple}.node`), `velo-retry-${triple}`];
   for (const candidate of candidates) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -43,10 +43,13 @@ fn main() {
     let dfa = AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).kind(Some(AhoCorasickKind::DFA)).build(patterns).unwrap();
     let mut out = Vec::new();
     println!("{COUNT} messages, {:.1} bytes each on average; ns per message:", joined.len() as f64 / COUNT as f64);
-    println!("  classify_joined (this crate's scan, categories included): {:.1}", per_message(|| {
-        classify_joined(black_box(joined.as_bytes()), 0, &mut out);
-        out.len()
-    }));
+    println!(
+        "  classify_joined (this crate's scan, categories included): {:.1}",
+        per_message(|| {
+            classify_joined(black_box(joined.as_bytes()), 0, &mut out);
+            out.len()
+        })
+    );
     let copy_and_lower = |text: &str| {
         let mut bytes = text.as_bytes().to_vec();
         bytes.make_ascii_lowercase();

@@ -64,18 +64,14 @@ impl Strategy {
                 };
                 exponential_value(initial, factor, max)
             }
-            Strategy::Linear { initial, increment, max } => {
-                (initial + increment * f64::from(attempt)).min(max)
-            }
+            Strategy::Linear { initial, increment, max } => (initial + increment * f64::from(attempt)).min(max),
         }
     }
 
     /// The general formula alone, without fast paths: the reference the fast paths are tested against.
     pub fn delay_general(&self, attempt: u32) -> f64 {
         match *self {
-            Strategy::Exponential { initial, max, multiplier } => {
-                exponential_value(initial, pow_by_squaring(multiplier, attempt), max)
-            }
+            Strategy::Exponential { initial, max, multiplier } => exponential_value(initial, pow_by_squaring(multiplier, attempt), max),
             _ => self.delay(attempt),
         }
     }

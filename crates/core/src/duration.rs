@@ -63,10 +63,7 @@ fn unit_ms(unit: &[u8]) -> Option<(f64, usize)> {
 }
 
 /// 10^k for k in 0..=22: all exactly representable as f64.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
+const POW10: [f64; 23] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /// Parses without any cache. See the module docs for the grammar.
 pub fn parse_uncached(text: &str) -> Result<f64, DurationError> {
@@ -147,7 +144,7 @@ pub fn parse_uncached(text: &str) -> Result<f64, DurationError> {
     if negative && ms != 0.0 {
         return Err(DurationError::Invalid);
     }
-    if !(ms <= MAX_MS) {
+    if ms.is_nan() || ms > MAX_MS {
         return Err(DurationError::OutOfRange);
     }
     Ok(ms)
@@ -205,13 +202,7 @@ const NIL: usize = usize::MAX;
 
 impl LruCache {
     pub fn new(capacity: usize) -> Self {
-        LruCache {
-            capacity,
-            index: HashMap::with_capacity(capacity.min(4096)),
-            entries: Vec::with_capacity(capacity.min(4096)),
-            head: NIL,
-            tail: NIL,
-        }
+        LruCache { capacity, index: HashMap::with_capacity(capacity.min(4096)), entries: Vec::with_capacity(capacity.min(4096)), head: NIL, tail: NIL }
     }
 
     pub fn len(&self) -> usize {

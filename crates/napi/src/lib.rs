@@ -124,6 +124,7 @@ pub fn classify_joined(joined: String, separator: u32) -> Uint8Array {
 // ------------------------------------------------------------------ metrics
 
 #[napi]
+#[derive(Debug)]
 pub struct NativeMetrics {
     inner: Metrics,
 }

@@ -27,7 +27,8 @@ pub(super) unsafe fn block(f: &Filter, text: &[u8], base: usize, separator: Opti
     let fold = _mm256_set1_epi8(0x20);
     let mul = _mm256_set1_epi32(HASH_MUL as i32);
     let low5 = _mm256_set1_epi32(31);
-    let at = text.as_ptr().add(base);
+    // SAFETY: base + 72 <= text.len() (the caller's contract), so `at` stays within `text`.
+    let at = unsafe { text.as_ptr().add(base) };
     let mut starts = 0u64;
     for step in 0..8 {
         // SAFETY: base + 8 * step + 16 <= base + 72 <= text.len(): the 16-byte load is in bounds.
@@ -52,7 +53,6 @@ pub(super) unsafe fn block(f: &Filter, text: &[u8], base: usize, separator: Opti
     };
     Block { starts, separators }
 }
-
 
 #[cfg(test)]
 mod tests {

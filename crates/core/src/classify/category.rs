@@ -79,19 +79,19 @@ impl Category {
 pub fn classify_code(code: i32) -> Option<Category> {
     use Category::*;
     Some(match code {
-        -199 | -198 | -162 | -161 => InvalidRequest, // bad message, bad compression, (de)serialization
+        -199 | -198 | -162 | -161 => InvalidRequest,        // bad message, bad compression, (de)serialization
         -195 | -193 | -187 | -183 | -182 | -180 => Network, // transport, resolve, all brokers down, ISR, node update, wait coord
-        -192 | -185 | -166 => Timeout,                // msg timed out, timed out, queue timed out
-        -190 | -188 => TopicMissing,                  // unknown partition, unknown topic
-        -186 | -179 | -170 | -165 | -154 => Configuration, // invalid arg, unknown group, not implemented, unsupported feature, invalid type
+        -192 | -185 | -166 => Timeout,                      // msg timed out, timed out, queue timed out
+        -190 | -188 => TopicMissing,                        // unknown partition, unknown topic
+        -186 | -179 | -170 | -165 | -154 => Configuration,  // invalid arg, unknown group, not implemented, unsupported feature, invalid type
         -184 => QueueFull,
-        -181 | -169 => Authentication, // SSL, authentication
+        -181 | -169 => Authentication,               // SSL, authentication
         2 | 4 | 10 | 18 | 42 | 87 => InvalidRequest, // corrupt, invalid size, too large, record list too large, invalid request, invalid record
         3 => TopicMissing,
         5 | 6 | 8 | 9 | 13 | 14 | 15 | 16 | 19 | 20 | 41 | 56 => Network, // leadership, availability, network, replicas, storage
         7 => Timeout,
         17 | 21 | 35 | 37 | 38 | 40 | 43 | 44 => Configuration, // invalid topic, acks, version, partitions, replication, config
-        29 | 30 | 31 | 33 | 34 | 58 => Authentication, // authorization, SASL
+        29 | 30 | 31 | 33 | 34 | 58 => Authentication,          // authorization, SASL
         89 => Throttled,
         _ => return None,
     })
@@ -154,7 +154,6 @@ pub(crate) const PRIORITY_BY_ID: [u8; CATEGORY_COUNT] = {
     }
     t
 };
-
 
 #[cfg(test)]
 mod tests {

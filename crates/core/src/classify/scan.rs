@@ -115,7 +115,8 @@ pub(super) struct Filter {
 pub(super) fn filter() -> &'static Filter {
     static F: OnceLock<Filter> = OnceLock::new();
     F.get_or_init(|| {
-        let mut f = Filter { bits: Box::new([0; 1 << (HASH_BITS - 5)]), group_of: Box::new([0; 1 << HASH_BITS]), groups: Vec::new(), avx2: super::avx2::available() };
+        let mut f =
+            Filter { bits: Box::new([0; 1 << (HASH_BITS - 5)]), group_of: Box::new([0; 1 << HASH_BITS]), groups: Vec::new(), avx2: super::avx2::available() };
         for &(pattern, category) in PATTERNS {
             let p = pattern.as_bytes();
             let h = window_hash(u32::from_le_bytes([p[0], p[1], p[2], p[3]])) as usize;
@@ -165,8 +166,13 @@ fn for_each_match(text: &[u8], separator: Option<u8>, mut each: impl FnMut(usize
     let mut base = 0;
     while base <= last {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the AVX2 path runs only where the CPU has AVX2, on a block whose loads are in bounds.
-        let block = if f.avx2 && base + 72 <= text.len() { unsafe { super::avx2::block(f, text, base, separator) } } else { block_scalar(f, text, base, separator) };
+        let block = if f.avx2 && base + 72 <= text.len() {
+            // SAFETY: this CPU has AVX2 (f.avx2 was detected at run time), and base + 72 <= text.len()
+            // keeps the block's loads in bounds.
+            unsafe { super::avx2::block(f, text, base, separator) }
+        } else {
+            block_scalar(f, text, base, separator)
+        };
         #[cfg(not(target_arch = "x86_64"))]
         let block = block_scalar(f, text, base, separator);
         let mut starts = block.starts;
@@ -228,7 +234,6 @@ pub fn classify_joined(joined: &[u8], separator: u8, out: &mut Vec<u8>) {
         true
     });
 }
-
 
 #[cfg(test)]
 pub(super) mod tests {
@@ -309,11 +314,8 @@ pub(super) mod tests {
     #[test]
     fn agrees_with_the_aho_corasick_leftmost_first_automaton() {
         use aho_corasick::{AhoCorasickBuilder, MatchKind};
-        let oracle = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(PATTERNS.iter().map(|(p, _)| p))
-            .unwrap();
+        let oracle =
+            AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostFirst).build(PATTERNS.iter().map(|(p, _)| p)).unwrap();
         let mut rng = Rng(0x5EED_1234_ABCD_0001);
         let mut batch = Vec::new();
         for round in 0..20_000 {

@@ -41,14 +41,15 @@ impl Event {
         if self.attempts > MAX_RING_ATTEMPTS || self.latency_us >= MAX_RING_US {
             return None;
         }
-        let meta = (u64::from(self.attempts) << 8) | ((self.category as u64) << 4) | (u64::from(lap) << 3) | (u64::from(self.timed_out) << 2) | self.kind as u64;
-        Some(((meta << 32) | self.latency_us) as f64).map(f64::to_bits)
+        let meta =
+            (u64::from(self.attempts) << 8) | ((self.category as u64) << 4) | (u64::from(lap) << 3) | (u64::from(self.timed_out) << 2) | self.kind as u64;
+        Some((((meta << 32) | self.latency_us) as f64).to_bits())
     }
 
     /// The event in a slot and the lap parity it was written with.
     pub fn from_slot(bits: u64) -> Option<(Event, bool)> {
         let v = f64::from_bits(bits);
-        if !(v >= 1.0 && v < 9_007_199_254_740_992.0) || v.fract() != 0.0 {
+        if !(1.0..9_007_199_254_740_992.0).contains(&v) || v.fract() != 0.0 {
             return None;
         }
         let n = v as u64;
@@ -76,7 +77,8 @@ mod tests {
 
     #[test]
     fn ring_slots_round_trip() {
-        let e = Event { kind: EventKind::Failure, category: Category::InvalidRequest, attempts: MAX_RING_ATTEMPTS, timed_out: true, latency_us: MAX_RING_US - 1 };
+        let e =
+            Event { kind: EventKind::Failure, category: Category::InvalidRequest, attempts: MAX_RING_ATTEMPTS, timed_out: true, latency_us: MAX_RING_US - 1 };
         for lap in [false, true] {
             let slot = e.to_slot(lap).unwrap();
             assert_ne!(slot, 0);

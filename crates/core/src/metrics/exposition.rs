@@ -31,10 +31,7 @@ impl Snapshot {
         metric("failures_total", "counter", "Operations that gave up.", &one(self.failures));
         metric("timeouts_total", "counter", "Operations that gave up at their deadline.", &one(self.timeouts));
         metric("retries_total", "counter", "Failed attempts that were retried.", &one(self.retries));
-        let cats: Vec<(String, f64)> = Category::ALL
-            .iter()
-            .map(|c| (format!("{{category=\"{}\"}}", c.name()), self.categories[*c as usize] as f64))
-            .collect();
+        let cats: Vec<(String, f64)> = Category::ALL.iter().map(|c| (format!("{{category=\"{}\"}}", c.name()), self.categories[*c as usize] as f64)).collect();
         metric("errors_total", "counter", "Errors by category, retried or final.", &cats);
         let l = &self.latency;
         let q = vec![

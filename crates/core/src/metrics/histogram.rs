@@ -67,7 +67,7 @@ impl Histogram {
         if self.count == 0 {
             return 0;
         }
-        let rank = ((self.count * p + 99) / 100).max(1);
+        let rank = (self.count * p).div_ceil(100).max(1);
         let mut seen = 0;
         for (b, &n) in self.buckets.iter().enumerate() {
             seen += n;

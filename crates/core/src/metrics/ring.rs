@@ -22,11 +22,7 @@ pub struct EventRing {
 impl EventRing {
     pub(super) fn new(slots: usize) -> Self {
         let slots = slots.next_power_of_two().clamp(2, 1 << 24);
-        EventRing {
-            words: (0..HEADER_WORDS + slots).map(|_| AtomicU64::new(0)).collect(),
-            shift: slots.trailing_zeros(),
-            tail: Mutex::new(0),
-        }
+        EventRing { words: (0..HEADER_WORDS + slots).map(|_| AtomicU64::new(0)).collect(), shift: slots.trailing_zeros(), tail: Mutex::new(0) }
     }
 
     pub fn slots(&self) -> usize {
