@@ -1,5 +1,5 @@
 // npm run demo: velo-retry on a flaky operation, with live retries, classification and metrics.
-// (The Kafka demo, on librdkafka's mock cluster or a real broker, extends this: issue 3.)
+// (The Kafka demo, examples/kafka-demo.cjs, does the same on librdkafka's mock cluster or a real broker.)
 const { retry, RetryMetrics, categorizeMessages, implementation, RetryError } = require('..');
 
 async function main() {

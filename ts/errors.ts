@@ -65,8 +65,8 @@ export class DeliveryUnknownError extends VeloRetryError {
 export class FlushTimeoutError extends VeloRetryError {
   override readonly name: string = 'FlushTimeoutError';
   readonly category: ErrorCategory = 'Timeout';
-  constructor(message: string) {
-    super(`velo-retry/kafka: ${message}`, 'ERR_FLUSH_TIMEOUT', true);
+  constructor(message: string, cause?: unknown) {
+    super(`velo-retry/kafka: ${message}`, 'ERR_FLUSH_TIMEOUT', true, { cause });
   }
 }
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { RetryError, RetryMetrics, categorizeError } from '../../ts';
+import { FlushTimeoutError, ProducerClosedError, RetryError, RetryMetrics, categorizeError } from '../../ts';
 import { createConsumer, createProducer, deleteTopic, ensureTopic, TopicWaitError, type VeloConsumer, type VeloProducer } from '../../ts/kafka';
 
 const brokers = inject('kafkaBrokers');
@@ -168,11 +168,15 @@ describe('producer and consumer round trip', () => {
     const outcomes = Array.from({ length: 5 }, (_, i) => p.send({ topic, value: `m${i}` }).then(() => 'delivered', codeOf));
     await new Promise((r) => setTimeout(r, 500));
     const started = performance.now();
-    await expect(p.close(300)).rejects.toMatchObject({ code: -185 }); // the flush timed out
+    const closing = p.close(300);
+    await expect(closing).rejects.toBeInstanceOf(FlushTimeoutError);
+    await expect(closing).rejects.toMatchObject({ code: 'ERR_FLUSH_TIMEOUT', retriable: true }); // the flush timed out
     expect(performance.now() - started).toBeLessThan(300 + SLACK);
     // Two were handed to librdkafka (its queue holds two), three waited for room.
     expect((await Promise.all(outcomes)).sort()).toEqual([...Array(2).fill('ERR_DELIVERY_UNKNOWN'), ...Array(3).fill('ERR_PRODUCER_CLOSED')]);
-    await expect(p.send({ topic, value: 'late' })).rejects.toMatchObject({ code: 'ERR_PRODUCER_CLOSED', retriable: false });
+    const late = p.send({ topic, value: 'late' });
+    await expect(late).rejects.toBeInstanceOf(ProducerClosedError);
+    await expect(late).rejects.toMatchObject({ code: 'ERR_PRODUCER_CLOSED', retriable: false });
   });
 
   it('compresses with a codec librdkafka has, and refuses one it lacks', async () => {

@@ -50,7 +50,7 @@ describe.each(make)('metrics conformance: %s twin', (_n, create) => {
     expect(text).toContain('velo_retry_success_rate_percent 25\n');
   });
 
-  it('loses nothing when events outrun the ring (more than its 4096 slots between drains)', () => {
+  it('loses nothing when events outrun the ring (more than its 2^14 slots between drains)', () => {
     const m = create();
     for (let i = 0; i < 100_000; i++) m.success(1, i % 1000);
     const s = m.snapshot();

@@ -1,4 +1,4 @@
-/** Error categories. Ids match the Rust enum (crates/core/src/classify.rs). */
+/** Error categories. Ids match the Rust enum (crates/core/src/classify/category.rs). */
 export const ErrorCategory = {
   Unknown: 'Unknown',
   TopicMissing: 'TopicMissing',

@@ -33,6 +33,7 @@ export interface VeloProducer {
 }
 
 const QUEUE_FULL = -184;
+const TIMED_OUT = -185;
 
 export async function createProducer(config: Record<string, unknown>, options: ProducerOptions = {}): Promise<VeloProducer> {
   const base = checkConfig(config);
@@ -269,7 +270,12 @@ class Producer implements VeloProducer, SendRetrier {
         throw new FlushTimeoutError(`flush timed out after ${timeout} ms with ${this.waiting} messages still waiting for room in librdkafka's queue`);
       }
     }
-    await call<unknown>((cb) => this.client.flush(Math.max(0, Math.round(deadline - performance.now())), cb));
+    const left = Math.max(0, Math.round(deadline - performance.now()));
+    await call<unknown>((cb) => this.client.flush(left, cb)).catch((e: unknown) => {
+      // librdkafka's own timeout (-185): the same condition as a backlog that did not drain, so the same error.
+      if ((e as KafkaError | null)?.code !== TIMED_OUT) throw e;
+      throw new FlushTimeoutError(`flush timed out after ${timeout} ms with messages librdkafka has not delivered yet`, e);
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-// TS twin of crates/core/src/metrics.rs: the same counters, the same log-linear histogram over
+// TS twin of crates/core/src/metrics/: the same counters, the same log-linear histogram over
 // microseconds (latencies floored to whole µs, as the native ring carries them), and the same
 // exposition text, so both twins report identical snapshots for identical events. Totals are per thread.
 import { CATEGORY_BY_ID, type ErrorCategory } from '../classify/categories';

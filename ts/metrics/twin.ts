@@ -43,7 +43,7 @@ export interface MetricsSnapshot {
   latency: LatencySummary;
 }
 
-/** Ring slot layout shared with Rust (metrics.rs, Event::to_slot). */
+/** Ring slot layout shared with Rust (crates/core/src/metrics/event.rs, Event::to_slot). */
 export const EventKind = { Success: 1, Failure: 2, Retry: 3 } as const;
 export const MAX_RING_ATTEMPTS = 2 ** 13 - 1;
 export const MAX_RING_US = 2 ** 32;

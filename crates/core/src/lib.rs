@@ -7,7 +7,13 @@
 //! - [`slab`]: the off-heap memory the buffer pool recycles.
 //!
 //! The binding (`crates/napi`) only converts; each module here has a TypeScript twin in `ts/`
-//! that passes the same conformance suite.
+//! that passes the same conformance suite. The façade calls Rust where one crossing pays (a batch,
+//! shared memory, off-heap memory: classify batches, metrics, the slab); the per-call duration,
+//! backoff and classification functions are the reference its TS twins are held to
+//! (`ts/native/load.ts` has the table, with the bench row behind each choice).
+//!
+//! "Upstream" in these docs is Velostream's `velostream::table::retry_utils`, the Rust module whose
+//! behaviour this package brings to Node; where it had defects (listed in the README), this fixes them.
 
 pub mod backoff;
 pub mod classify;
