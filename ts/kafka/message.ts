@@ -2,6 +2,7 @@
 // node-rdkafka's produce() takes. Every check runs before anything is produced.
 import { checkObject, rangeError, typeError } from '../validate';
 import type { Driver } from './driver';
+import type { Payload } from './settlers';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -21,16 +22,6 @@ export interface Delivery {
   topic: string;
   partition: number;
   offset: number;
-}
-
-/** A validated message, in the shape produce() takes. */
-export interface Payload {
-  readonly topic: string;
-  readonly partition: number | null;
-  readonly timestamp: number | null;
-  readonly value: Buffer | null;
-  readonly key: Buffer | null;
-  readonly headers: Record<string, Buffer | string>[] | undefined;
 }
 
 const COMPRESSION: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];

@@ -9,8 +9,8 @@ import { continueAfterFailure, retry } from '../retry';
 import { checkNumber, rangeError, typeError } from '../validate';
 import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type KafkaError, type ProducerClient } from './driver';
-import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage, type Payload } from './message';
-import { Attempt, Batch, BatchItem, Outgoing, Send, type SendRetrier } from './settlers';
+import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
+import { Attempt, Batch, BatchItem, Outgoing, Send, type Payload, type SendRetrier } from './settlers';
 
 export type { Compression, Delivery, Headers, OutgoingMessage } from './message';
 

@@ -1,8 +1,11 @@
 // The objects librdkafka carries as a message's `opaque`: each is the message on its way (its
 // fields, its place in the producer's in-flight list) and what its delivery report settles: a
 // send()'s promise, a retry attempt's promise, or one slot of a sendMany() batch.
-import type { Delivery, Payload } from './message';
+import type { Delivery } from './message';
 import type { KafkaError } from './driver';
+
+/** A validated message, in the shape produce() takes: the fields an Outgoing copies. */
+export type Payload = Pick<Outgoing, 'topic' | 'partition' | 'timestamp' | 'value' | 'key' | 'headers'>;
 
 /** What a settler asks of its producer: metrics for a first attempt, retries after a failure. */
 export interface SendRetrier {
@@ -14,7 +17,7 @@ export interface SendRetrier {
  * A message on its way to librdkafka, and librdkafka's `opaque` for it: what it is, and what its
  * delivery report (or a failure before one) settles.
  */
-export abstract class Outgoing implements Payload {
+export abstract class Outgoing {
   /** performance.now() when it was first handed over: it waits for room at most message.timeout.ms. */
   readonly start = performance.now();
   /** Neighbours in the producer's list of messages handed to librdkafka and not yet reported on. */
