@@ -5,7 +5,14 @@ import { native, nativeStatus } from '../native/load';
 import { checkBoolean, checkNumber, checkObject, rangeError, typeError } from '../validate';
 import { JsMetrics } from './js';
 import { NativeRingMetrics } from './native';
+import { SeriesRegistry, type Labels } from './series';
 import type { MetricsSnapshot, MetricsTwin } from './twin';
+
+/** Gauges and counters beside the retry totals, each by `name{labels}`. */
+export interface SeriesValues {
+  gauges: Record<string, number>;
+  counters: Record<string, number>;
+}
 
 export type { MetricsSnapshot, LatencySummary } from './twin';
 
@@ -38,6 +45,7 @@ export class RetryMetrics {
   /** Which twin records: 'native' or 'js'. */
   readonly implementation: 'native' | 'js';
   private readonly twin: MetricsTwin;
+  private readonly series = new SeriesRegistry();
 
   constructor(options: RetryMetricsOptions = {}, shareId?: number) {
     checkObject('options', options);
@@ -94,16 +102,32 @@ export class RetryMetrics {
     return this.twin;
   }
 
-  snapshot(): MetricsSnapshot {
-    return this.twin.snapshot();
+  /**
+   * @internal A gauge read at each snapshot (a consumer's in-flight count, a limiter's limit), in
+   * this thread; returns its unregister function.
+   */
+  _gauge(name: string, help: string, labels: Labels, read: () => number): () => void {
+    return this.series.gauge(name, help, labels, read);
+  }
+
+  /** @internal A labelled counter in this thread (messages dead-lettered, per topic). */
+  _counter(name: string, help: string, labels: Labels): { add(n?: number): void; readonly value: number } {
+    return this.series.counter(name, help, labels);
+  }
+
+  /** The retry totals, and the gauges and counters registered here (by `name{labels}`). */
+  snapshot(): MetricsSnapshot & SeriesValues {
+    return { ...this.twin.snapshot(), ...this.series.values() };
   }
 
   /** Prometheus text exposition format 0.0.4. */
   toPrometheus(): string {
-    return this.twin.prometheus(this.prefix);
+    return this.twin.prometheus(this.prefix) + this.series.prometheus(this.prefix);
   }
 
+  /** Zeroes the totals and the counters (gauges read live values). */
   reset(): void {
     this.twin.reset();
+    this.series.reset();
   }
 }
