@@ -32,9 +32,13 @@ export {
   BufferReleasedTwiceError,
 } from './errors';
 
+/** Adaptive concurrency limits around any async work (AIMD, Vegas, Gradient2, fixed). */
+export { AdaptiveLimiter } from './limit';
+export type { AdaptiveLimiterOptions, LimiterKind, Permit } from './limit';
+
 /** Metrics and the buffer pool. */
 export { RetryMetrics } from './metrics';
-export type { RetryMetricsOptions, MetricsSnapshot, LatencySummary } from './metrics';
+export type { RetryMetricsOptions, MetricsSnapshot, LatencySummary, SeriesValues } from './metrics';
 export { BufferPool } from './pool';
 export type { BufferPoolOptions, BufferPoolStats } from './pool';
 

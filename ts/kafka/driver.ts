@@ -67,12 +67,30 @@ export interface ProducerClient extends Client {
   flush(timeout: number, cb: Callback<void>): unknown;
 }
 
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
 export interface ConsumerClient extends Client {
   subscribe(topics: string[]): unknown;
   unsubscribe(): unknown;
   consume(count: number, cb: Callback<DriverMessage[]>): unknown;
   commitMessage(message: DriverMessage): unknown;
   commitMessageSync(message: DriverMessage): unknown;
+  commit(offsets: TopicPartitionOffset[]): unknown;
+  commitSync(offsets: TopicPartitionOffset[]): unknown;
+  assign(partitions: { topic: string; partition: number }[]): unknown;
+  unassign(): unknown;
+  incrementalAssign(partitions: { topic: string; partition: number }[]): unknown;
+  incrementalUnassign(partitions: { topic: string; partition: number }[]): unknown;
+  /** 'EAGER', 'COOPERATIVE' or 'NONE'. */
+  rebalanceProtocol(): string;
+  pause(partitions: { topic: string; partition: number }[]): unknown;
+  resume(partitions: { topic: string; partition: number }[]): unknown;
+  seek(toppar: TopicPartitionOffset, timeout: number, cb: (err: KafkaError | null | undefined) => void): unknown;
+  queryWatermarkOffsets(topic: string, partition: number, timeout: number, cb: Callback<{ highOffset: number; lowOffset: number }>): unknown;
   committed(
     toppars: { topic: string; partition: number }[] | undefined,
     timeout: number,

@@ -4,7 +4,17 @@
 export { createProducer } from './producer';
 export type { VeloProducer, ProducerOptions, OutgoingMessage, Delivery, Compression, Headers } from './producer';
 export { createConsumer, TopicWaitError } from './consumer';
-export type { VeloConsumer, ConsumerOptions, IncomingMessage, TopicWait } from './consumer';
+export type {
+  VeloConsumer,
+  ConsumerOptions,
+  ConcurrencyOptions,
+  ConsumerStats,
+  Handler,
+  HandlerContext,
+  IncomingMessage,
+  Ordering,
+  TopicWait,
+} from './consumer';
 export { ensureTopic, deleteTopic } from './admin';
 export type { TopicSpec } from './admin';
 export type { KafkaOptions } from './client';

@@ -1,0 +1,556 @@
+// createConsumer: a consumer that waits for its topics, then handles messages in parallel, within
+// the order its mode keeps (per key, per partition, or none), under a concurrency limit that can
+// follow the downstream, committing per partition only the low-water mark of finished work, and
+// safe across rebalances (drain, commit, release; late results dropped) and close.
+//
+// The flow: one consume call at a time fetches up to the room left in the buffer (librdkafka pauses
+// fetching when the buffer is full, and consume keeps being called so the group keeps us); each
+// message is tracked by its partition's offsets and queued by the dispatcher; while the limit
+// allows, ready messages start. A finished message advances its lane and its partition's mark; a
+// timer commits the marks.
+import { durationField } from '../../backoff';
+import { categorizeError, isRetriable } from '../../classify';
+import type { LimitAlgorithm } from '../../limit/algorithm';
+import { FixedLimit } from '../../limit/fixed';
+import type { RetryMetrics } from '../../metrics';
+import type { MetricsTwin } from '../../metrics/twin';
+import { continueAfterFailure, retry, type RetryOptions } from '../../retry';
+import { sleep } from '../../timers';
+import { checkFunction, checkNumber, typeError } from '../../validate';
+import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type ResolvedKafkaOptions } from '../client';
+import { call, loadDriver, type ConsumerClient, type DriverMessage, type KafkaError, type TopicPartitionOffset } from '../driver';
+import { Dispatcher } from './dispatcher';
+import type { IncomingMessage } from './message';
+import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options';
+import { Partition, partitionKey, type PauseReason } from './partition';
+import { waitForTopics } from './topic-wait';
+import type { HandlerContext, Work } from './work';
+
+export type { IncomingMessage } from './message';
+export type { ConsumerOptions, ConcurrencyOptions, Ordering } from './options';
+export { TopicWaitError, type TopicWait } from './topic-wait';
+export type { HandlerContext } from './work';
+
+export type Handler = (message: IncomingMessage, context: HandlerContext) => unknown;
+
+export interface ConsumerStats {
+  /** The concurrency limit now. */
+  limit: number;
+  /** Messages being handled. */
+  inflight: number;
+  /** Messages fetched and not started. */
+  buffered: number;
+  /** Partitions assigned. */
+  assigned: number;
+  /** The largest number of messages handled at once so far. */
+  maxInflight: number;
+}
+
+export interface VeloConsumer extends AsyncIterable<IncomingMessage> {
+  /**
+   * Calls `handler(message, { attempt, signal })` for each message, in parallel within the ordering
+   * mode and the concurrency limit; a failing handler is retried by the policy, its key (or
+   * partition) waiting meanwhile. Resolves after stop() or close(), once in-flight work is done and
+   * committed; rejects when a message's retries run out (nothing from it on is committed).
+   */
+  run(handler: Handler): Promise<void>;
+  /** Stops fetching and starting messages; run() resolves when what is in flight is done and committed. */
+  stop(): void;
+  /** Stops, drains in-flight work, commits, and disconnects, within `timeout` ms (default 30 s). */
+  close(timeout?: number): Promise<void>;
+  /** How the wait for topics went. */
+  readonly topicWait: { attempts: number; elapsedMs: number };
+  readonly stats: ConsumerStats;
+  readonly client: ConsumerClient;
+}
+
+const ASSIGN = -175;
+const REVOKE = -174;
+/** ms each consume call waits for a next message: short, so a trickle of messages is not held back to fill a batch. */
+const CONSUME_TIMEOUT = 25;
+/** A handler's way to end a message without finishing it: the iterator's when iteration stops. */
+const CANCELLED = Symbol('cancelled');
+
+type RebalanceHook = (err: KafkaError | undefined, assignment: { topic: string; partition: number }[]) => void;
+
+export async function createConsumer(config: Record<string, unknown>, options: ConsumerOptions): Promise<VeloConsumer> {
+  const base = checkConfig(config);
+  if (typeof options !== 'object' || options === null) throw typeError('options', 'an object with topics', options);
+  const { topics } = options;
+  if (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string' && t !== '')) {
+    throw typeError('options.topics', 'a non-empty array of topic names', topics);
+  }
+  const groupId = base['group.id'];
+  if (typeof groupId !== 'string' || groupId === '') throw typeError('config["group.id"]', 'a non-empty string (consumers belong to a group)', groupId);
+  if (base.rebalance_cb !== undefined) {
+    throw typeError('config.rebalance_cb', "undefined: velo-retry's consumer handles rebalances itself (drain, commit, release)", base.rebalance_cb);
+  }
+  if (base['enable.auto.commit'] !== undefined && base['enable.auto.commit'] !== false && base['enable.auto.commit'] !== 'false') {
+    throw typeError(
+      'config["enable.auto.commit"]',
+      'false or unset: velo-retry commits the low-water mark of finished work itself',
+      base['enable.auto.commit'],
+    );
+  }
+  const resolved = resolveKafkaOptions(options, 'createConsumer');
+  const co = resolveConsumerOptions(options, groupId);
+  const waitTimeout = durationField('options.waitTimeout', options.waitTimeout, resolved.waitTimeout);
+  const driver = loadDriver(options.driver);
+
+  // The rebalance callback is part of the client's config, made before the consumer exists: it
+  // calls whichever consumer is attached, and until then does what node-rdkafka would.
+  const hook: { rebalance: RebalanceHook | undefined } = { rebalance: undefined };
+  const conf = {
+    ...base,
+    'enable.auto.commit': false,
+    event_cb: true,
+    offset_commit_cb: true,
+    rebalance_cb: function (this: ConsumerClient, err: KafkaError | undefined, assignment: { topic: string; partition: number }[]) {
+      if (hook.rebalance) return hook.rebalance(err, assignment);
+      const cooperative = this.rebalanceProtocol() === 'COOPERATIVE';
+      if (err?.code === ASSIGN) cooperative ? this.incrementalAssign(assignment) : this.assign(assignment);
+      else if (err?.code === REVOKE) cooperative ? this.incrementalUnassign(assignment) : this.unassign();
+    },
+  };
+  const client = await connectFresh(() => new driver.KafkaConsumer(conf, options.fromBeginning ? { 'auto.offset.reset': 'earliest' } : {}), resolved);
+  try {
+    const wait = await waitForTopics(
+      client,
+      [...topics],
+      waitTimeout,
+      resolved,
+      options,
+      String(base['bootstrap.servers'] ?? base['metadata.broker.list'] ?? '<brokers>'),
+    );
+    client.setDefaultConsumeTimeout?.(CONSUME_TIMEOUT);
+    const consumer = new Consumer(client, resolved, co, wait, options.metrics);
+    hook.rebalance = (err, assignment) => consumer.onRebalance(err, assignment);
+    client.subscribe([...topics]);
+    return consumer;
+  } catch (e) {
+    await disconnect(client);
+    throw e;
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+class Consumer implements VeloConsumer {
+  private readonly partitions = new Map<string, Partition>();
+  private readonly epochs = new Map<string, number>();
+  private readonly dispatcher: Dispatcher;
+  private algorithm: LimitAlgorithm;
+  private handler: Handler | undefined;
+  private buffered = 0;
+  private inflight = 0;
+  private maxInflight = 0;
+  /** 'idle' before run(); 'running'; 'stopping' (no new work; draining); 'closed'. */
+  private state: 'idle' | 'running' | 'stopping' | 'closed' = 'idle';
+  private fetchLoop: Promise<void> | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private pausedForBuffer = false;
+  /** Why run() will reject: a message whose retries ran out, or a fatal consume error. */
+  private failure: { error: unknown } | undefined;
+  private runDone: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  /** Rebalances in order: a revoke drains before the next one is looked at. */
+  private rebalancing: Promise<void> = Promise.resolve();
+  private idleWaiters: (() => void)[] = [];
+  private readonly metrics: MetricsTwin | undefined;
+  private readonly retryOptions: RetryOptions;
+  private readonly retryFromStart: boolean;
+  /** False while iterating: the loop body is the handler, and it is not ours to retry. */
+  private retrying = true;
+  private unregister: (() => void)[] = [];
+  private readonly counters: { handled: { add(n?: number): void }; dropped: { add(n?: number): void }; commitFailures: { add(n?: number): void } } | undefined;
+
+  constructor(
+    readonly client: ConsumerClient,
+    o: ResolvedKafkaOptions,
+    private readonly co: ResolvedConsumerOptions,
+    readonly topicWait: { attempts: number; elapsedMs: number },
+    retryMetrics: RetryMetrics | undefined,
+  ) {
+    this.dispatcher = new Dispatcher(co.ordering);
+    this.algorithm = co.algorithm();
+    this.retryOptions = o.perMessage;
+    this.metrics = o.perMessage.metrics?._sink();
+    // A total timeout or a signal needs the engine from the first attempt; otherwise the first
+    // attempt is a plain call, and only a failure enters the engine (as the producer does).
+    this.retryFromStart = o.perMessage.timeout !== undefined || o.perMessage.signal !== undefined;
+    client.on('offset.commit', ((err: KafkaError | undefined, offsets: TopicPartitionOffset[]) => this.onCommitted(err, offsets)) as never);
+    if (retryMetrics) {
+      const labels = { consumer: co.name };
+      this.counters = {
+        handled: retryMetrics._counter('consumer_messages', 'Messages handled to completion.', labels),
+        dropped: retryMetrics._counter('consumer_late_results', 'Results that arrived for a partition no longer held, dropped uncommitted.', labels),
+        commitFailures: retryMetrics._counter('consumer_commit_failures', 'Offset commits the broker refused (the marks are committed again).', labels),
+      };
+      this.unregister.push(
+        retryMetrics._gauge('consumer_concurrency_limit', "The consumer's concurrency limit.", labels, () => this.algorithm.limit),
+        retryMetrics._gauge('consumer_inflight', 'Messages being handled.', labels, () => this.inflight),
+        retryMetrics._gauge('consumer_buffered', 'Messages fetched and not started.', labels, () => this.buffered),
+      );
+    }
+  }
+
+  get stats(): ConsumerStats {
+    let assigned = 0;
+    for (const p of this.partitions.values()) if (p.owned) assigned++;
+    return { limit: this.algorithm.limit, inflight: this.inflight, buffered: this.buffered, assigned, maxInflight: this.maxInflight };
+  }
+
+  run(handler: Handler): Promise<void> {
+    checkFunction('handler', handler);
+    return this.start(handler, false);
+  }
+
+  /** `iterating`: the handler is the iterator's hand-over, sequential and never retried. */
+  private start(handler: Handler, iterating: boolean): Promise<void> {
+    if (this.state !== 'idle')
+      return Promise.reject(
+        new Error(`velo-retry/kafka: run() or iteration already ${this.state === 'closed' ? 'ended: the consumer is closed' : 'started on this consumer'}`),
+      );
+    this.handler = handler;
+    if (iterating) this.algorithm = new FixedLimit(1);
+    this.retrying = !iterating;
+    this.state = 'running';
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    this.runDone = { promise, resolve, reject };
+    this.commitTimer = setInterval(() => this.commit(false), this.co.commitInterval);
+    this.commitTimer.unref();
+    this.fetchLoop = this.fetch();
+    return promise;
+  }
+
+  // ---------------------------------------------------------------- fetching
+
+  private async fetch(): Promise<void> {
+    while (this.state === 'running') {
+      const room = this.co.maxBuffered - this.buffered;
+      if (room <= 0) this.pauseForBuffer(true);
+      let messages: DriverMessage[];
+      try {
+        // While paused, consume keeps being called (rebalances and max.poll.interval.ms depend on
+        // it); it returns nothing from paused partitions.
+        messages = await call<DriverMessage[]>((cb) => this.client.consume(room > 0 ? Math.min(this.co.batchSize, room) : 1, cb));
+      } catch (e) {
+        if (this.state !== 'running') break;
+        if (!isRetriable(categorizeError(e))) {
+          this.fail(e);
+          break;
+        }
+        await sleep(100); // a broker down or a transient error: librdkafka reconnects by itself
+        continue;
+      }
+      for (const m of messages) this.accept(m);
+      if (messages.length > 0) this.pump();
+    }
+  }
+
+  private accept(m: DriverMessage): void {
+    const p = this.partitions.get(partitionKey(m.topic, m.partition));
+    if (p === undefined || !p.owned || p.revoking) return; // fetched before a revoke: its new owner fetches it again
+    const w = this.dispatcher.enqueue(m, p);
+    // The first offset fetched is where the group's committed offset (or auto.offset.reset) put
+    // us: committing it again would say nothing.
+    if (p.committed === undefined && p.offsets.mark() === undefined) p.committed = m.offset;
+    p.offsets.track(w);
+    p.buffered++;
+    this.buffered++;
+  }
+
+  /** Librdkafka-pauses or resumes one partition for one reason; its fetching is paused while any reason holds. */
+  setPaused(p: Partition, reason: PauseReason, on: boolean): void {
+    const before = p.pauses.size > 0;
+    if (on) p.pauses.add(reason);
+    else p.pauses.delete(reason);
+    const after = p.pauses.size > 0;
+    if (before === after || !p.owned) return;
+    try {
+      if (after) this.client.pause([p.toppar]);
+      else this.client.resume([p.toppar]);
+    } catch {
+      // not assigned any more (a revoke in progress): nothing to pause
+    }
+  }
+
+  private pauseForBuffer(on: boolean): void {
+    if (this.pausedForBuffer === on) return;
+    this.pausedForBuffer = on;
+    for (const p of this.partitions.values()) if (p.owned) this.setPaused(p, 'buffer', on);
+  }
+
+  // ---------------------------------------------------------------- handling
+
+  /** Starts ready messages while the limit allows. */
+  private pump(): void {
+    if (this.state !== 'running') return;
+    while (this.inflight < this.algorithm.limit) {
+      const w = this.dispatcher.next();
+      if (w === undefined) break;
+      const p = w.partition;
+      p.buffered--;
+      this.buffered--;
+      p.inflight++;
+      this.inflight++;
+      if (this.inflight > this.maxInflight) this.maxInflight = this.inflight;
+      void this.execute(w, this.inflight);
+    }
+    // Resume fetching once the buffer has drained to half: not after every message.
+    if (this.pausedForBuffer && this.buffered <= this.co.maxBuffered / 2) this.pauseForBuffer(false);
+  }
+
+  private async execute(w: Work, inflight: number): Promise<void> {
+    const start = performance.now();
+    const handler = this.handler!;
+    let dropped = false;
+    try {
+      if (this.retryFromStart && this.retrying) {
+        await retry((ctx) => ((w.attempt = ctx.attempt), handler(w.message, w)), this.retryOptions);
+      } else {
+        try {
+          const r = handler(w.message, w);
+          if (isThenable(r)) await r;
+          this.metrics?.success(1, performance.now() - start);
+        } catch (first) {
+          if (first === CANCELLED || !this.retrying) throw first;
+          dropped = true;
+          await continueAfterFailure((ctx) => ((w.attempt = ctx.attempt), handler(w.message, w)), this.retryOptions, start, first);
+        }
+      }
+      if (w.current) {
+        w.done = true;
+        this.counters?.handled.add();
+      } else {
+        this.counters?.dropped.add(); // its partition was revoked (or lost) meanwhile: never committed
+      }
+    } catch (e) {
+      dropped = true;
+      if (e !== CANCELLED) this.fail(e);
+    } finally {
+      this.algorithm.update(performance.now() - start, inflight, dropped);
+      w.partition.settled();
+      this.inflight--;
+      this.dispatcher.finished(w);
+      this.pump();
+      if (this.inflight === 0 && this.idleWaiters.length) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** A message's retries ran out (or consuming failed for good): run() rejects once in-flight work is done; nothing from it on is committed. */
+  private fail(error: unknown): void {
+    this.failure ??= { error };
+    if (this.state === 'running') void this.finish(Infinity);
+  }
+
+  // ---------------------------------------------------------------- commits
+
+  /** Commits each owned partition's mark that moved; `only` limits it to some partitions. */
+  private commit(sync: boolean, only?: Iterable<Partition>): void {
+    const offsets: TopicPartitionOffset[] = [];
+    for (const p of only ?? this.partitions.values()) {
+      if (!p.owned) continue;
+      const mark = p.offsets.mark();
+      if (mark === undefined || mark === p.committed) continue;
+      offsets.push({ topic: p.topic, partition: p.partition, offset: mark });
+      p.committed = mark;
+    }
+    if (offsets.length === 0) return;
+    try {
+      if (sync) this.client.commitSync(offsets);
+      else this.client.commit(offsets);
+    } catch (e) {
+      this.onCommitted(e as KafkaError, offsets);
+    }
+  }
+
+  /** A refused commit is made again at the next interval (unless the partition moved on). */
+  private onCommitted(err: KafkaError | undefined | null, offsets: TopicPartitionOffset[] | undefined): void {
+    if (!err) return;
+    this.counters?.commitFailures.add();
+    for (const o of offsets ?? []) {
+      const p = this.partitions.get(partitionKey(o.topic, o.partition));
+      if (p && p.committed === o.offset) p.committed = undefined;
+    }
+  }
+
+  // ---------------------------------------------------------------- rebalances
+
+  /** node-rdkafka's rebalance_cb: assign at once; a revoke drains, commits and releases first. */
+  onRebalance(err: KafkaError | undefined, assignment: { topic: string; partition: number }[]): void {
+    const code = err?.code;
+    this.rebalancing = this.rebalancing
+      .then(() => (code === ASSIGN ? this.assign(assignment) : code === REVOKE ? this.revoke(assignment) : undefined))
+      .catch(() => {});
+  }
+
+  private get cooperative(): boolean {
+    try {
+      return this.client.rebalanceProtocol() === 'COOPERATIVE';
+    } catch {
+      return false;
+    }
+  }
+
+  private assign(assignment: { topic: string; partition: number }[]): void {
+    const cooperative = this.cooperative;
+    for (const tp of assignment) {
+      const key = partitionKey(tp.topic, tp.partition);
+      const epoch = (this.epochs.get(key) ?? 0) + 1;
+      this.epochs.set(key, epoch);
+      this.partitions.set(key, new Partition(tp.topic, tp.partition, epoch));
+    }
+    try {
+      if (cooperative) this.client.incrementalAssign(assignment);
+      else this.client.assign(assignment);
+    } catch {
+      return; // disconnecting
+    }
+    if (this.pausedForBuffer) for (const tp of assignment) this.setPaused(this.partitions.get(partitionKey(tp.topic, tp.partition))!, 'buffer', true);
+  }
+
+  private async revoke(assignment: { topic: string; partition: number }[]): Promise<void> {
+    const cooperative = this.cooperative;
+    const revoked: Partition[] = [];
+    for (const p of cooperative ? assignment.map((tp) => this.partitions.get(partitionKey(tp.topic, tp.partition))) : this.partitions.values()) {
+      if (p === undefined || !p.owned) continue;
+      // Start nothing new from it; what it buffered is dropped (its next owner fetches it).
+      p.revoking = true;
+      this.buffered -= p.buffered;
+      p.buffered = 0;
+      revoked.push(p);
+    }
+    if (this.state !== 'closed') {
+      const drained = Promise.all(revoked.map((p) => p.drained()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise<void>((wake) => (timer = setTimeout(wake, this.co.drainTimeout)))]);
+      clearTimeout(timer);
+      this.commit(true, revoked);
+    }
+    for (const p of revoked) {
+      p.owned = false; // results still in flight from it are now late: dropped, never committed
+      this.partitions.delete(partitionKey(p.topic, p.partition));
+    }
+    try {
+      if (cooperative) this.client.incrementalUnassign(assignment);
+      else this.client.unassign();
+    } catch {
+      // disconnecting: librdkafka releases them itself
+    }
+    this.pump();
+  }
+
+  // ---------------------------------------------------------------- stopping
+
+  stop(): void {
+    if (this.state === 'running') void this.finish(Infinity);
+  }
+
+  /** Stops fetching and starting, waits for in-flight work up to `budget` ms, commits; settles run(). */
+  private async finish(budget: number): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    const deadline = performance.now() + budget;
+    await this.fetchLoop;
+    await this.idle(deadline - performance.now());
+    this.dispatcher.clear();
+    clearInterval(this.commitTimer);
+    this.commit(true);
+    if (this.failure) this.runDone?.reject(this.failure.error);
+    else this.runDone?.resolve();
+  }
+
+  /** Resolves when nothing is in flight, or after `ms`. */
+  private idle(ms: number): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = ms === Infinity ? undefined : setTimeout(resolve, Math.max(0, ms));
+      this.idleWaiters.push(() => (clearTimeout(timer), resolve()));
+    });
+  }
+
+  async close(timeout = 30_000): Promise<void> {
+    checkNumber('timeout', timeout, 0);
+    if (this.state === 'closed') return;
+    const deadline = performance.now() + timeout;
+    if (this.state === 'running') {
+      await this.finish(timeout);
+    } else if (this.state === 'stopping') {
+      await Promise.race([this.runDone?.promise.catch(() => {}), sleep(timeout)]);
+    }
+    this.state = 'closed';
+    clearInterval(this.commitTimer);
+    for (const off of this.unregister.splice(0)) off();
+    // Whatever is still in flight past the timeout is told to stop; its result will be dropped.
+    for (const p of this.partitions.values()) p.owned = false;
+    await Promise.race([disconnect(this.client), sleep(Math.max(0, deadline - performance.now()))]);
+  }
+
+  // ---------------------------------------------------------------- iteration
+
+  /** One message at a time, in fetch order; a message is done (and committable) when the loop asks for the next. */
+  [Symbol.asyncIterator](): AsyncIterator<IncomingMessage> {
+    type Result = IteratorResult<IncomingMessage>;
+    let waiting: { resolve: (r: Result) => void; reject: (e: unknown) => void } | undefined;
+    let queued: { message: IncomingMessage; done: () => void; cancel: () => void } | undefined;
+    let current: { done: () => void; cancel: () => void } | undefined;
+    let ended: { error: unknown } | undefined;
+    const running = this.start(
+      (message) =>
+        new Promise<void>((done, cancel) => {
+          const item = { message, done, cancel: () => cancel(CANCELLED) };
+          if (waiting) {
+            const w = waiting;
+            waiting = undefined;
+            current = item;
+            w.resolve({ value: message, done: false });
+          } else queued = item;
+        }),
+      true,
+    );
+    running.then(
+      () => (ended = { error: undefined }),
+      (error: unknown) => (ended = { error }),
+    );
+    const finished = (): Promise<Result> => (ended?.error !== undefined ? Promise.reject(ended.error) : Promise.resolve({ value: undefined, done: true }));
+    void running.finally(() => {
+      if (!waiting) return;
+      const w = waiting;
+      waiting = undefined;
+      void finished().then(w.resolve, w.reject);
+    });
+    return {
+      next: (): Promise<Result> => {
+        // The loop asked for the next message: the one it had is handled.
+        current?.done();
+        current = undefined;
+        if (queued) {
+          const q = queued;
+          queued = undefined;
+          if (this.state !== 'running') {
+            q.cancel();
+            return running.then(finished, finished);
+          }
+          current = q;
+          return Promise.resolve({ value: q.message, done: false });
+        }
+        if (this.state !== 'running') return running.then(finished, finished);
+        return new Promise<Result>((resolve, reject) => (waiting = { resolve, reject }));
+      },
+      return: async (): Promise<Result> => {
+        // The loop ended (break, return, throw) without asking for another: the last message is
+        // not taken as handled, and is fetched again by the next consumer of the group.
+        current?.cancel();
+        queued?.cancel();
+        current = queued = undefined;
+        this.stop();
+        await running.catch(() => {});
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}

@@ -1,0 +1,44 @@
+// What a handler receives: one record, with its headers decoded only when read (most handlers
+// never look at them, and the conversion costs on the 0 ms handler path).
+import type { DriverMessage } from '../driver';
+
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, Buffer>;
+  readonly timestamp: number | undefined;
+}
+
+export class Incoming implements IncomingMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number | undefined;
+  private decoded: Record<string, Buffer> | undefined;
+  private raw: DriverMessage['headers'];
+
+  constructor(m: DriverMessage) {
+    this.topic = m.topic;
+    this.partition = m.partition;
+    this.offset = m.offset;
+    this.key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
+    this.value = m.value;
+    this.timestamp = m.timestamp;
+    this.raw = m.headers;
+  }
+
+  get headers(): Record<string, Buffer> {
+    if (this.decoded === undefined) {
+      const headers: Record<string, Buffer> = {};
+      for (const h of this.raw ?? []) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(v);
+      this.decoded = headers;
+      this.raw = undefined;
+    }
+    return this.decoded;
+  }
+}
