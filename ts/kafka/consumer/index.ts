@@ -108,8 +108,13 @@ export async function createConsumer(config: Record<string, unknown>, options: C
     rebalance_cb: function (this: ConsumerClient, err: KafkaError | undefined, assignment: { topic: string; partition: number }[]) {
       if (hook.rebalance) return hook.rebalance(err, assignment);
       const cooperative = this.rebalanceProtocol() === 'COOPERATIVE';
-      if (err?.code === ASSIGN) cooperative ? this.incrementalAssign(assignment) : this.assign(assignment);
-      else if (err?.code === REVOKE) cooperative ? this.incrementalUnassign(assignment) : this.unassign();
+      if (err?.code === ASSIGN) {
+        if (cooperative) this.incrementalAssign(assignment);
+        else this.assign(assignment);
+      } else if (err?.code === REVOKE) {
+        if (cooperative) this.incrementalUnassign(assignment);
+        else this.unassign();
+      }
     },
   };
   const client = await connectFresh(() => new driver.KafkaConsumer(conf, options.fromBeginning ? { 'auto.offset.reset': 'earliest' } : {}), resolved);
