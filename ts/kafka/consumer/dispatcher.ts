@@ -44,11 +44,10 @@ export class Dispatcher {
 
   /** The next message to start, or undefined; messages of partitions no longer held under their epoch are passed over. */
   next(): Work | undefined {
-    const q = this.ready;
-    while (this.head < q.length) {
-      const w = q[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > q.length) {
-        this.ready = q.slice(this.head);
+    while (this.head < this.ready.length) {
+      const w = this.ready[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.ready.length) {
+        this.ready = this.ready.slice(this.head);
         this.head = 0;
       }
       if (w.current && !w.partition.revoking) return w;

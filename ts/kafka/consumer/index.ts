@@ -68,6 +68,8 @@ const ASSIGN = -175;
 const REVOKE = -174;
 /** ms each consume call waits for a next message: short, so a trickle of messages is not held back to fill a batch. */
 const CONSUME_TIMEOUT = 25;
+/** How long a full buffer just stops fetching before librdkafka's pause (ms); see fetch(). */
+const BUFFER_WAIT = 1_000;
 /** A handler's way to end a message without finishing it: the iterator's when iteration stops. */
 const CANCELLED = Symbol('cancelled');
 
@@ -156,6 +158,8 @@ class Consumer implements VeloConsumer {
   private fetchLoop: Promise<void> | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private pausedForBuffer = false;
+  /** The fetch loop, waiting for room in the buffer. */
+  private roomWaiter: (() => void) | undefined;
   /** Why run() will reject: a message whose retries ran out, or a fatal consume error. */
   private failure: { error: unknown } | undefined;
   private runDone: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
@@ -235,8 +239,17 @@ class Consumer implements VeloConsumer {
 
   private async fetch(): Promise<void> {
     while (this.state === 'running') {
-      const room = this.co.maxBuffered - this.buffered;
-      if (room <= 0) this.pauseForBuffer(true);
+      let room = this.co.maxBuffered - this.buffered;
+      if (room <= 0 && !this.pausedForBuffer) {
+        // Full: stop fetching. For a short while that is just not calling consume (librdkafka keeps
+        // its own bounded prefetch queue, and the group is kept by its heartbeat thread); past it,
+        // librdkafka's pause, so that consume can be called again (rebalances are served in it)
+        // without messages arriving. Pausing at once costs a fetch round trip on every resume.
+        await this.roomOrAfter(BUFFER_WAIT);
+        room = this.co.maxBuffered - this.buffered;
+        if (this.state !== 'running') break;
+        if (room <= 0) this.pauseForBuffer(true);
+      }
       let messages: DriverMessage[];
       try {
         // While paused, consume keeps being called (rebalances and max.poll.interval.ms depend on
@@ -306,7 +319,22 @@ class Consumer implements VeloConsumer {
       void this.execute(w, this.inflight);
     }
     // Resume fetching once the buffer has drained to half: not after every message.
-    if (this.pausedForBuffer && this.buffered <= this.co.maxBuffered / 2) this.pauseForBuffer(false);
+    if (this.buffered <= this.co.maxBuffered / 2) {
+      if (this.pausedForBuffer) this.pauseForBuffer(false);
+      if (this.roomWaiter) {
+        const wake = this.roomWaiter;
+        this.roomWaiter = undefined;
+        wake();
+      }
+    }
+  }
+
+  /** Resolves when the buffer has drained to half, or after `ms`. */
+  private roomOrAfter(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => ((this.roomWaiter = undefined), resolve()), ms);
+      this.roomWaiter = () => (clearTimeout(timer), resolve());
+    });
   }
 
   private async execute(w: Work, inflight: number): Promise<void> {
@@ -459,6 +487,7 @@ class Consumer implements VeloConsumer {
   private async finish(budget: number): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    this.roomWaiter?.();
     const deadline = performance.now() + budget;
     await this.fetchLoop;
     await this.idle(deadline - performance.now());
