@@ -99,7 +99,6 @@ describe('commits', () => {
     let release!: () => void;
     const slow = new Promise<void>((r) => (release = r));
     let handled = 0;
-    let whileSlow: number[] = [];
     const running = c.run(async (m) => {
       if (m.offset === SLOW) await slow;
       if (++handled === N) c.stop();
@@ -107,7 +106,7 @@ describe('commits', () => {
     // Once the others are done the slow one is the low-water mark: commits stop at it.
     while (handled < N - 1) await sleep(50);
     await sleep(500); // several commit intervals
-    whileSlow = await committedOffsets(group, topic, 1);
+    const whileSlow = await committedOffsets(group, topic, 1);
     console.log(`commits: ${handled} of ${N} handled, offset ${SLOW} in flight, committed ${whileSlow[0]}`);
     expect(whileSlow[0]).toBe(SLOW);
     release();
