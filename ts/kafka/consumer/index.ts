@@ -140,6 +140,13 @@ export async function createConsumer(config: Record<string, unknown>, options: C
   }
 }
 
+/** Waits for `p`, at most `ms`; the timer does not outlive it (a pending timer would keep the process alive). */
+async function within(p: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((wake) => (timer = setTimeout(wake, Math.max(0, ms))))]);
+  clearTimeout(timer);
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
 }
@@ -279,6 +286,10 @@ class Consumer implements VeloConsumer {
     p.offsets.track(w);
     p.buffered++;
     this.buffered++;
+    // A message that stays unfinished holds the mark while later ones finish; all of those are
+    // redelivered after a crash. The window from the mark to the newest fetched is capped at
+    // maxBuffered per partition, so that redelivery is too.
+    if (p.offsets.pending >= this.co.maxBuffered) this.setPaused(p, 'window', true);
   }
 
   /** Librdkafka-pauses or resumes one partition for one reason; its fetching is paused while any reason holds. */
@@ -366,7 +377,9 @@ class Consumer implements VeloConsumer {
       if (e !== CANCELLED) this.fail(e);
     } finally {
       this.algorithm.update(performance.now() - start, inflight, dropped);
-      w.partition.settled();
+      const p = w.partition;
+      p.settled();
+      if (p.pauses.has('window') && p.offsets.pending <= this.co.maxBuffered / 2) this.setPaused(p, 'window', false);
       this.inflight--;
       this.dispatcher.finished(w);
       this.pump();
@@ -421,12 +434,18 @@ class Consumer implements VeloConsumer {
       .catch(() => {});
   }
 
+  /** The group's protocol, read at the first rebalance (the client refuses to say once it is closing). */
+  private protocol: string | undefined;
+
   private get cooperative(): boolean {
-    try {
-      return this.client.rebalanceProtocol() === 'COOPERATIVE';
-    } catch {
-      return false;
+    if (this.protocol === undefined) {
+      try {
+        this.protocol = this.client.rebalanceProtocol();
+      } catch {
+        return false;
+      }
     }
+    return this.protocol === 'COOPERATIVE';
   }
 
   private assign(assignment: { topic: string; partition: number }[]): void {
@@ -458,10 +477,7 @@ class Consumer implements VeloConsumer {
       revoked.push(p);
     }
     if (this.state !== 'closed') {
-      const drained = Promise.all(revoked.map((p) => p.drained()));
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([drained, new Promise<void>((wake) => (timer = setTimeout(wake, this.co.drainTimeout)))]);
-      clearTimeout(timer);
+      await within(Promise.all(revoked.map((p) => p.drained())), this.co.drainTimeout);
       this.commit(true, revoked);
     }
     for (const p of revoked) {
@@ -514,14 +530,17 @@ class Consumer implements VeloConsumer {
     if (this.state === 'running') {
       await this.finish(timeout);
     } else if (this.state === 'stopping') {
-      await Promise.race([this.runDone?.promise.catch(() => {}), sleep(timeout)]);
+      await within(
+        this.runDone?.promise.catch(() => {}),
+        timeout,
+      );
     }
     this.state = 'closed';
     clearInterval(this.commitTimer);
     for (const off of this.unregister.splice(0)) off();
     // Whatever is still in flight past the timeout is told to stop; its result will be dropped.
     for (const p of this.partitions.values()) p.owned = false;
-    await Promise.race([disconnect(this.client), sleep(Math.max(0, deadline - performance.now()))]);
+    await within(disconnect(this.client), deadline - performance.now());
   }
 
   // ---------------------------------------------------------------- iteration

@@ -4,7 +4,8 @@
 import { PartitionOffsets } from './offsets';
 import type { Lane, Work } from './work';
 
-export type PauseReason = 'buffer' | 'breaker' | 'due';
+/** 'buffer': the consumer's buffer is full; 'window': this partition's uncommitted window is; 'breaker', 'due': the failure paths'. */
+export type PauseReason = 'buffer' | 'window' | 'breaker' | 'due';
 
 export class Partition {
   /** Still assigned to this consumer (false once revoked). */

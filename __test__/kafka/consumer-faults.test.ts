@@ -1,0 +1,203 @@
+// The consumer under the faults that threaten its guarantees, on the real broker: a consumer process
+// killed with SIGKILL mid-run, a second consumer joining and leaving the group mid-run (eager and
+// cooperative-sticky), and close() timed in a process of its own.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createConsumer, type ConsumerOptions, type VeloConsumer } from '../../ts/kafka';
+import { brokers, committedOffsets, config, endOffsets, produceKeyed, unique } from '../support/kafka';
+
+const CHILD = join(__dirname, '..', 'support', 'consumer-child.cjs');
+const closers: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const close of closers.reverse()) await close().catch(() => {});
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const id = (partition: number, offset: number) => `${partition}:${offset}`;
+
+async function consumer(topic: string, groupId: string, options: Partial<ConsumerOptions> = {}, conf: Record<string, unknown> = {}): Promise<VeloConsumer> {
+  const c = await createConsumer({ ...config, 'group.id': groupId, ...conf }, { topics: [topic], fromBeginning: true, waitTimeout: 10_000, ...options });
+  closers.push(() => c.close(5_000));
+  return c;
+}
+
+interface ChildRun {
+  child: ChildProcess;
+  done: string[];
+  commits: { partition: number; offset: number; afterDone: number }[];
+  stats: { inflight: number; buffered: number };
+  closed: number | undefined;
+  /** performance.now() when the child said close() resolved. */
+  closedAt: number | undefined;
+  exited: Promise<{ code: number | null; signal: string | null; at: number }>;
+  /** Resolves once `n` messages are done. */
+  reached(n: number): Promise<void>;
+}
+
+function runChild(args: string[]): ChildRun {
+  const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const r: ChildRun = {
+    child,
+    done: [],
+    commits: [],
+    stats: { inflight: 0, buffered: 0 },
+    closed: undefined,
+    closedAt: undefined,
+    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() }))),
+    reached: (n) =>
+      new Promise((resolve, reject) => {
+        const check = setInterval(() => {
+          if (r.done.length >= n) (clearInterval(check), resolve());
+          if (child.exitCode !== null) (clearInterval(check), reject(new Error(`child exited early (${child.exitCode}): ${stderr}`)));
+        }, 5);
+      }),
+  };
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const [what, a, b] = line.split(' ');
+    if (what === 'done') r.done.push(id(Number(a), Number(b)));
+    else if (what === 'commit') r.commits.push({ partition: Number(a), offset: Number(b), afterDone: r.done.length });
+    else if (what === 'stats') r.stats = { inflight: Number(a), buffered: Number(b) };
+    else if (what === 'closed') ((r.closed = Number(a)), (r.closedAt = performance.now()));
+  });
+  return r;
+}
+
+describe('a consumer process killed with SIGKILL mid-run', () => {
+  it('loses nothing, never committed past unfinished work, and redelivers only its uncommitted window', async () => {
+    const topic = unique('crash');
+    const N = 20_000;
+    const P = 3;
+    const MAX_BUFFERED = 1000;
+    await produceKeyed(topic, N, { partitions: P, keys: 200 });
+    const group = unique('g');
+    const killed = runChild([brokers, topic, group, '64', '2', '--commit-interval', '200', '--max-buffered', String(MAX_BUFFERED)]);
+    await killed.reached(N * 0.3);
+    const atKill = { ...killed.stats };
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const doneByKilled = new Set(killed.done);
+    const committed = await committedOffsets(group, topic, P);
+    const lastCommit = killed.commits.at(-1)?.afterDone ?? 0;
+
+    // Commits never passed unfinished work: every offset below each committed mark was done.
+    for (let p = 0; p < P; p++)
+      for (let o = 0; o < committed[p]!; o++)
+        if (!doneByKilled.has(id(p, o))) throw new Error(`committed ${committed[p]} on partition ${p} past unfinished offset ${o}`);
+
+    // A new consumer of the group finishes the topic.
+    const c = await consumer(topic, group, { concurrency: 64 });
+    const handled: string[] = [];
+    const all = new Set(doneByKilled);
+    await c.run((m) => {
+      handled.push(id(m.partition, m.offset));
+      all.add(id(m.partition, m.offset));
+      if (all.size === N) c.stop();
+    });
+    const duplicates = handled.filter((h) => doneByKilled.has(h));
+    const uncommittedDone = killed.done.filter((h) => {
+      const [p, o] = h.split(':').map(Number);
+      return o! >= committed[p!]!;
+    });
+    console.log(
+      `crash: killed after ${killed.done.length} of ${N} done (in flight ${atKill.inflight}, buffered ${atKill.buffered}); committed ${committed.join('/')}; ` +
+        `${killed.done.length - lastCommit} done since its last commit; the new consumer handled ${handled.length}, ${duplicates.length} seen twice`,
+    );
+    expect(all.size).toBe(N); // nothing lost
+    expect(new Set(handled).size).toBe(handled.length); // the new consumer handled each once
+    // What is seen twice is exactly what the killed one finished at or above a committed mark...
+    expect(duplicates.sort()).toEqual(uncommittedDone.sort());
+    // ...which is bounded: the window per partition (at most maxBuffered) plus what finished since the last commit.
+    expect(duplicates.length).toBeLessThanOrEqual(P * MAX_BUFFERED + (killed.done.length - lastCommit));
+    expect(await committedOffsets(group, topic, P)).toEqual(await endOffsets(topic, P));
+  }, 120_000);
+});
+
+describe.each([
+  ['eager', 'range'],
+  ['cooperative-sticky', 'cooperative-sticky'],
+])('a second consumer joining and leaving mid-run (%s)', (_name, strategy) => {
+  it('nothing lost; no commit for a partition while it is not assigned; duplicates reported', async () => {
+    const topic = unique('rebalance');
+    const N = 12_000;
+    const P = 6;
+    await produceKeyed(topic, N, { partitions: P, keys: 300 });
+    const group = unique('g');
+    const conf = { 'partition.assignment.strategy': strategy, 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 500 };
+    const seen = new Map<string, string[]>(); // message -> consumers that finished it
+    const violations: string[] = [];
+    const counts = { a: 0, b: 0 };
+
+    /** Watches a consumer's real client: which partitions librdkafka holds for it, and each commit against that. */
+    const watch = (c: VeloConsumer, who: string) => {
+      const held = new Set<number>();
+      const client = c.client;
+
+      const wrap = <K extends 'assign' | 'unassign' | 'incrementalAssign' | 'incrementalUnassign' | 'commit' | 'commitSync'>(
+        method: K,
+        before: (arg: never) => void,
+      ) => {
+        const real = client[method].bind(client) as (arg?: unknown) => unknown;
+        (client as unknown as Record<string, unknown>)[method] = (arg: never) => (before(arg), real(arg));
+      };
+      wrap('assign', (list: { partition: number }[]) => list.forEach((t) => held.add(t.partition)));
+      wrap('incrementalAssign', (list: { partition: number }[]) => list.forEach((t) => held.add(t.partition)));
+      wrap('unassign', () => held.clear());
+      wrap('incrementalUnassign', (list: { partition: number }[]) => list.forEach((t) => held.delete(t.partition)));
+      const check = (list: { partition: number; offset: number }[]) => {
+        for (const o of list) if (!held.has(o.partition)) violations.push(`${who} committed partition ${o.partition} (${o.offset}) while not assigned it`);
+      };
+      wrap('commit', check);
+      wrap('commitSync', check);
+    };
+    const handler = (c: VeloConsumer, who: 'a' | 'b') => async (m: { partition: number; offset: number }) => {
+      await sleep(1);
+      const k = id(m.partition, m.offset);
+      seen.set(k, [...(seen.get(k) ?? []), who]);
+      counts[who]++;
+      if (seen.size === N) c.stop();
+    };
+
+    const a = await consumer(topic, group, { concurrency: 32, commitInterval: 200 }, conf);
+    watch(a, 'a');
+
+    const runA = a.run(handler(a, 'a'));
+    while (seen.size < N * 0.25) await sleep(20);
+    const b = await consumer(topic, group, { concurrency: 32, commitInterval: 200 }, conf);
+    watch(b, 'b');
+    const runB = b.run(handler(b, 'b'));
+    while (counts.b < 1000 && seen.size < N) await sleep(20);
+    const assignedWhileBoth = { a: a.stats.assigned, b: b.stats.assigned };
+    await b.close(10_000); // leaves: its partitions go back to a
+    await runB;
+    await runA;
+    const twice = [...seen.values()].filter((w) => w.length > 1).length;
+    console.log(
+      `rebalance (${strategy}): a handled ${counts.a}, b ${counts.b}; partitions while both ran a ${assignedWhileBoth.a} / b ${assignedWhileBoth.b}; ${twice} handled twice`,
+    );
+    expect(seen.size).toBe(N);
+    expect(assignedWhileBoth.a + assignedWhileBoth.b).toBe(P);
+    expect(assignedWhileBoth.b).toBeGreaterThan(0);
+    expect(violations).toEqual([]);
+    expect(await committedOffsets(group, topic, P)).toEqual(await endOffsets(topic, P));
+  }, 120_000);
+});
+
+describe('close()', () => {
+  it('after 20,000 messages returns within 2 s, and the process exits right after', async () => {
+    const topic = unique('close');
+    const N = 20_000;
+    await produceKeyed(topic, N, { partitions: 3 });
+    const group = unique('g');
+    const r = runChild([brokers, topic, group, '64', '0', '--close-after', String(N)]);
+    const exit = await r.exited;
+    console.log(`close: ${r.done.length} handled, close() took ${r.closed} ms, exit code ${exit.code}`);
+    expect(exit.code).toBe(0);
+    expect(r.done.length).toBeGreaterThanOrEqual(N);
+    expect(r.closed).toBeLessThan(2_000);
+    expect(exit.at - r.closedAt!).toBeLessThan(1_000); // nothing keeps the process alive after close()
+    expect(await committedOffsets(group, topic, 3)).toEqual(await endOffsets(topic, 3));
+  }, 120_000);
+});
