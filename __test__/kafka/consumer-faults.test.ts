@@ -48,8 +48,13 @@ function runChild(args: string[]): ChildRun {
     reached: (n) =>
       new Promise((resolve, reject) => {
         const check = setInterval(() => {
-          if (r.done.length >= n) (clearInterval(check), resolve());
-          if (child.exitCode !== null) (clearInterval(check), reject(new Error(`child exited early (${child.exitCode}): ${stderr}`)));
+          if (r.done.length >= n) {
+            clearInterval(check);
+            resolve();
+          } else if (child.exitCode !== null) {
+            clearInterval(check);
+            reject(new Error(`child exited early (${child.exitCode}): ${stderr}`));
+          }
         }, 5);
       }),
   };
@@ -60,7 +65,10 @@ function runChild(args: string[]): ChildRun {
     if (what === 'done') r.done.push(id(Number(a), Number(b)));
     else if (what === 'commit') r.commits.push({ partition: Number(a), offset: Number(b), afterDone: r.done.length });
     else if (what === 'stats') r.stats = { inflight: Number(a), buffered: Number(b) };
-    else if (what === 'closed') ((r.closed = Number(a)), (r.closedAt = performance.now()));
+    else if (what === 'closed') {
+      r.closed = Number(a);
+      r.closedAt = performance.now();
+    }
   });
   return r;
 }
