@@ -22,7 +22,10 @@ const value = (name) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--$
     ['hot paths', hotPaths],
     ['peers', peers],
   ];
-  if (!flag('skip-kafka')) sections.push(['kafka', () => require('./kafka.cjs').kafka()]);
+  if (!flag('skip-kafka')) {
+    sections.push(['kafka', () => require('./kafka.cjs').kafka()]);
+    sections.push(['consumer', () => require('./consumer.cjs').consumer()]);
+  }
   const groups = [];
   for (const [name, run] of sections) {
     if (only && only !== name) continue;

@@ -12,13 +12,14 @@
 // - its long average followed the loaded latency, so under a sustained overload the gradient
 //   drifted back to 1 and the limit grew again (in simulation, a knee where each call past 40
 //   adds 25 % latency drew the limit to 200): here a window that shows queuing does not feed the
-//   long average, except at the minimum limit, where the latency is the downstream's own;
+//   long average, except at the minimum limit, where the latency is the downstream's own (the
+//   same knee then holds it within 2x of 40);
 // - no growth while inflight < limit / 2 (kept from Netflix).
 // What it still cannot see: latency that grows gently with load (5 % per call past the knee, in
 // simulation) never crosses the 1.5x tolerance within the range the limit explores, so the long
 // average ratchets up with it. Vegas, which keeps a no-load RTT, or a fixed limit, suit such a
 // downstream.
-import { clamp, SampleWindow, type LimitAlgorithm } from './algorithm';
+import { clamp, DEFAULT_WINDOW, SampleWindow, type LimitAlgorithm } from './algorithm';
 
 export interface Gradient2Options {
   initial: number;
@@ -45,7 +46,7 @@ export const GRADIENT2_DEFAULTS: Gradient2Options = {
   longWindow: 600,
   tolerance: 1.5,
   backoff: 0.9,
-  windowSize: 10,
+  windowSize: DEFAULT_WINDOW,
   timeout: 5_000,
 };
 

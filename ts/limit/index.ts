@@ -4,7 +4,7 @@
 import { durationField, type Duration } from '../backoff';
 import type { RetryMetrics } from '../metrics';
 import { checkFunction, checkNumber, checkObject, checkSignal, rangeError, typeError } from '../validate';
-import type { LimitAlgorithm } from './algorithm';
+import { DEFAULT_WINDOW, type LimitAlgorithm } from './algorithm';
 import { AIMD_DEFAULTS, AimdLimit } from './aimd';
 import { FixedLimit } from './fixed';
 import { GRADIENT2_DEFAULTS, Gradient2Limit } from './gradient2';
@@ -22,8 +22,10 @@ export interface AdaptiveLimiterOptions {
   initial?: number;
   /** A call slower than this counts as a drop (shrinks the limit); default 5 s. */
   timeout?: Duration;
-  /** Calls averaged per update by the latency-based algorithms; default 10. */
+  /** Calls averaged per update by the latency-based algorithms; default 50 (see DEFAULT_WINDOW). */
   windowSize?: number;
+  /** Gradient2: how much slower than its long-term average a window may be before it counts as queuing; default 1.5 (>= 1). */
+  tolerance?: number;
   /** Publishes the limit and in-flight count as gauges (`concurrency_limit`, `concurrency_inflight`). */
   metrics?: RetryMetrics;
   /** The `limiter` label of those gauges; default "default". */
@@ -70,7 +72,8 @@ export function createAlgorithm(options: AdaptiveLimiterOptions, what = 'options
   const initial = bound(`${what}.initial`, options.initial, Math.min(Math.max(defaults.initial, min), max));
   if (initial < min || initial > max) throw rangeError(`${what}.initial`, `within [min, max] = [${min}, ${max}]`, initial);
   const timeout = durationField(`${what}.timeout`, options.timeout, 5_000);
-  const windowSize = bound(`${what}.windowSize`, options.windowSize, 10);
+  const windowSize = bound(`${what}.windowSize`, options.windowSize, DEFAULT_WINDOW);
+  const tolerance = options.tolerance === undefined ? GRADIENT2_DEFAULTS.tolerance : checkNumber(`${what}.tolerance`, options.tolerance, 1, 100);
   switch (kind) {
     case 'fixed':
       return new FixedLimit(initial);
@@ -79,7 +82,7 @@ export function createAlgorithm(options: AdaptiveLimiterOptions, what = 'options
     case 'vegas':
       return new VegasLimit({ ...VEGAS_DEFAULTS, initial, min, max, timeout, windowSize });
     default:
-      return new Gradient2Limit({ ...GRADIENT2_DEFAULTS, initial, min, max, timeout, windowSize });
+      return new Gradient2Limit({ ...GRADIENT2_DEFAULTS, initial, min, max, timeout, windowSize, tolerance });
   }
 }
 

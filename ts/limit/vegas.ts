@@ -4,12 +4,12 @@
 // 6 * log10(limit), threshold log10(limit), +/- log10(limit) steps, a probe (rttNoLoad reset)
 // about every 30 * limit samples. Fixes for its pitfalls:
 // - it took rttNoLoad from one sample, so one lucky fast call made every later call look queued:
-//   here it is the lowest *window average* (SampleWindow, 10 calls by default);
+//   here it is the lowest *window average* (SampleWindow, DEFAULT_WINDOW calls);
 // - a drop with a fast RTT (a call that failed at once) lowered rttNoLoad and returned before the
 //   drop was counted: here a drop always shrinks the limit, and dropped calls are not timed;
 // - a call slower than `timeout` counts as a drop, as in AIMD;
 // - no growth while inflight < limit / 2 (kept from Netflix: the caller is not using the limit).
-import { clamp, SampleWindow, type LimitAlgorithm } from './algorithm';
+import { clamp, DEFAULT_WINDOW, SampleWindow, type LimitAlgorithm } from './algorithm';
 
 export interface VegasOptions {
   initial: number;
@@ -31,7 +31,7 @@ export const VEGAS_DEFAULTS: VegasOptions = {
   min: 1,
   max: 1000,
   smoothing: 1,
-  windowSize: 10,
+  windowSize: DEFAULT_WINDOW,
   probeMultiplier: 30,
   timeout: 5_000,
   random: Math.random,
