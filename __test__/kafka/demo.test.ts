@@ -15,7 +15,8 @@ it('npm run demo brings every message back on the embedded mock cluster, and exi
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/check 1: missing; next check in \d+ ms/);
   expect(r.stdout).toMatch(/created velo-demo-\w+/);
-  expect(r.stdout).toContain('3,000 of 3,000 back, 0 duplicates');
+  expect(r.stdout).toContain('3,000 of 3,000 back, 0 duplicates, 0 out of key order');
+  expect(r.stdout).toMatch(/limit \d+, in flight \d+, buffered \d+: [\d,]+ of 3,000/); // the limit as it adapts
   expect(r.stdout).toContain('velo_retry_errors_total{category="TopicMissing"}');
   expect(r.stdout).toContain('OK: all 3,000 messages came back.');
 }, 120_000);
