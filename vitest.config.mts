@@ -14,7 +14,13 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['__test__/**/*.test.ts'], exclude: ['__test__/kafka/**/!(*.unit).test.ts'] } },
       {
         extends: true,
-        test: { name: 'kafka', include: ['__test__/kafka/**/*.test.ts'], exclude: ['__test__/kafka/**/*.unit.test.ts'], globalSetup: ['__test__/support/kafka-setup.ts'], testTimeout: 60_000 },
+        test: {
+          name: 'kafka',
+          include: ['__test__/kafka/**/*.test.ts'],
+          exclude: ['__test__/kafka/**/*.unit.test.ts'],
+          globalSetup: ['__test__/support/kafka-setup.ts'],
+          testTimeout: 60_000,
+        },
       },
     ],
   },
