@@ -94,7 +94,8 @@ describe('commits', () => {
     const N = 2_000;
     await produceKeyed(topic, N, { partitions: 1, keys: 100 });
     const group = unique('g');
-    const c = await consumer(topic, group, { concurrency: 32, ordering: 'unordered', commitInterval: 100 });
+    // maxBuffered above N: the uncommitted window behind the slow message may hold the whole topic.
+    const c = await consumer(topic, group, { concurrency: 32, ordering: 'unordered', commitInterval: 100, maxBuffered: 5_000 });
     const SLOW = 300; // offset 300 takes 3 s; everything after it finishes long before
     let release!: () => void;
     const slow = new Promise<void>((r) => (release = r));
@@ -112,6 +113,31 @@ describe('commits', () => {
     release();
     await running;
     expect(await committedOffsets(group, topic, 1)).toEqual(await endOffsets(topic, 1));
+  }, 60_000);
+});
+
+describe('the uncommitted window', () => {
+  it('a partition whose window behind an unfinished message reaches maxBuffered pauses until it drains to half', async () => {
+    const topic = unique('window');
+    const N = 2_000;
+    await produceKeyed(topic, N, { partitions: 1, keys: 100 });
+    const c = await consumer(topic, unique('g'), { concurrency: 16, ordering: 'unordered', maxBuffered: 100 });
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    let handled = 0;
+    const running = c.run(async (m) => {
+      if (m.offset === 50) await slow;
+      if (++handled === N) c.stop();
+    });
+    await sleep(2_000);
+    const whileHeld = handled;
+    console.log(`window: ${whileHeld} handled while offset 50 was unfinished (maxBuffered 100)`);
+    // The window from offset 50 holds at most 100 messages (50 itself among them), so at most 99 past it finish meanwhile.
+    expect(whileHeld).toBeLessThanOrEqual(50 + 99);
+    expect(whileHeld).toBeGreaterThan(50);
+    release();
+    await running;
+    expect(handled).toBe(N);
   }, 60_000);
 });
 

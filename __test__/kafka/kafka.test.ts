@@ -98,7 +98,27 @@ describe('producer and consumer round trip', () => {
     await expect(p.send({ topic: 'any', value: 'x', headers: { bad: Buffer.from([0xff, 0xfe]) } })).rejects.toThrow(RangeError);
     await expect(p.send({ topic: 'any', value: 'x', headers: [['t', 'a\0b']] })).rejects.toThrow(/without NUL/);
     await expect(p.send({ topic: 'any', value: 5 as never })).rejects.toThrow(/message.value must be a Buffer, a string or null/);
-    await expect(p.send({ topic: '', value: 'x' })).rejects.toThrow(TypeError);
+    await expect(p.send({ topic: '', value: 'x' })).rejects.toThrow(RangeError); // a string, but not a topic name
+  });
+
+  it('refuses an undefined value (a tombstone must be asked for with null) and a topic name Kafka would refuse, at once', async () => {
+    const topic = name('tombstone');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const p = await producer();
+    await expect(p.send({ topic, value: undefined as never })).rejects.toThrow(
+      /message.value must be a Buffer or a string, or null for a tombstone \(undefined is not taken as one\), got undefined/,
+    );
+    const t0 = performance.now();
+    await expect(p.send({ topic: 'x'.repeat(300), value: 'v' })).rejects.toThrow(/message.topic must be a Kafka topic name: 1 to 249 characters/);
+    await expect(
+      p.sendMany([
+        { topic, value: 'ok' },
+        { topic: 'bad name', value: 'v' },
+      ]),
+    ).rejects.toThrow(/messages\[1\].topic must be a Kafka topic name/);
+    expect(performance.now() - t0).toBeLessThan(200); // no retries as TopicMissing
+    const tombstone = await p.send({ topic, key: 'k', value: null });
+    expect(tombstone.offset).toBe(0); // null is a tombstone, written as asked
   });
 
   it('sendMany validates every message before sending any, and names the bad one by index', async () => {

@@ -1,8 +1,9 @@
 // Admin helpers over the driver's AdminClient.
 import { RetryPolicy } from '../policy';
 import { retry } from '../retry';
-import { checkNumber, typeError } from '../validate';
+import { checkNumber } from '../validate';
 import { checkConfig, resolveKafkaOptions, type KafkaOptions } from './client';
+import { checkTopicName } from './topic-name';
 import { loadDriver, type AdminClientLike, type KafkaError } from './driver';
 
 export interface TopicSpec {
@@ -48,7 +49,7 @@ export async function ensureTopic(
   spec: TopicSpec = {},
   options: KafkaOptions = {},
 ): Promise<{ created: boolean }> {
-  if (typeof topic !== 'string' || topic === '') throw typeError('topic', 'a non-empty string', topic);
+  checkTopicName('topic', topic);
   const defaults = RetryPolicy.topicDefaults(options.env ?? process.env);
   const partitions = checkNumber('spec.partitions', spec.partitions ?? defaults.partitions, -1, 2 ** 31 - 1, true);
   const replicationFactor = checkNumber('spec.replicationFactor', spec.replicationFactor ?? defaults.replicationFactor, -1, 32_767, true);
@@ -65,7 +66,7 @@ export async function ensureTopic(
 
 /** Deletes `topic`; resolves `{ deleted }` (false when it did not exist). */
 export async function deleteTopic(config: Record<string, unknown>, topic: string, options: KafkaOptions = {}): Promise<{ deleted: boolean }> {
-  if (typeof topic !== 'string' || topic === '') throw typeError('topic', 'a non-empty string', topic);
+  checkTopicName('topic', topic);
   const deleted = await adminRequest(config, options, 'deleteTopic', (admin, timeout, done) => admin.deleteTopic(topic, timeout, done), UNKNOWN_TOPIC);
   return { deleted };
 }

@@ -7,7 +7,7 @@ import type { RetryMetrics } from '../metrics';
 import { RetryPolicy, type Properties } from '../policy';
 import { retry, type RetryOptions } from '../retry';
 import { checkObject } from '../validate';
-import { call, type Client, type ClientConfig } from './driver';
+import { call, type Client } from './driver';
 
 /** Options every Kafka entry point takes. */
 export interface KafkaOptions {
@@ -55,10 +55,7 @@ export function resolveKafkaOptions(options: KafkaOptions, what: string): Resolv
   };
 }
 
-export function checkConfig(config: unknown): ClientConfig {
-  checkObject('config', config);
-  return config as ClientConfig;
-}
+export { checkConfig } from './config';
 
 /** Disconnects and resolves when the driver says it is done. A producer flushes first, for `flushTimeout` ms (node-rdkafka: 5 s). */
 export function disconnect(client: Client, flushTimeout?: number): Promise<void> {

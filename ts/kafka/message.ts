@@ -2,6 +2,7 @@
 // node-rdkafka's produce() takes. Every check runs before anything is produced.
 import { checkObject, rangeError, typeError } from '../validate';
 import type { Driver } from './driver';
+import { checkTopicName } from './topic-name';
 import type { Payload } from './settlers';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -76,8 +77,15 @@ function toHeaders(h: Headers | undefined, message: string): Record<string, Buff
 /** Validates a message and converts what librdkafka needs; `name` is how errors refer to it. */
 export function toPayload(m: OutgoingMessage, name = 'message'): Payload {
   checkObject(name, m);
-  if (typeof m.topic !== 'string' || m.topic === '') throw typeError(`${name}.topic`, 'a non-empty string', m.topic);
-  if (m.partition !== undefined && (!Number.isInteger(m.partition) || m.partition < 0)) throw rangeError(`${name}.partition`, 'an integer >= 0', m.partition);
+  checkTopicName(`${name}.topic`, m.topic);
+  if (m.partition !== undefined && (typeof m.partition !== 'number' || !Number.isInteger(m.partition) || m.partition < 0)) {
+    throw (typeof m.partition === 'number' ? rangeError : typeError)(`${name}.partition`, 'an integer >= 0', m.partition);
+  }
+  if (m.timestamp !== undefined && m.timestamp !== null && (typeof m.timestamp !== 'number' || !Number.isInteger(m.timestamp) || m.timestamp < 0)) {
+    throw (typeof m.timestamp === 'number' ? rangeError : typeError)(`${name}.timestamp`, 'epoch milliseconds (an integer >= 0)', m.timestamp);
+  }
+  // A null value is a tombstone, which deletes the key on a compacted topic: it must be asked for.
+  if (m.value === undefined) throw typeError(`${name}.value`, 'a Buffer or a string, or null for a tombstone (undefined is not taken as one)', m.value);
   return {
     topic: m.topic,
     partition: m.partition ?? null,

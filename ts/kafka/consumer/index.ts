@@ -19,6 +19,7 @@ import { sleep } from '../../timers';
 import { checkFunction, checkNumber, typeError } from '../../validate';
 import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type ResolvedKafkaOptions } from '../client';
 import { call, loadDriver, type ConsumerClient, type DriverMessage, type KafkaError, type TopicPartitionOffset } from '../driver';
+import { checkTopicName } from '../topic-name';
 import { Dispatcher } from './dispatcher';
 import type { IncomingMessage } from './message';
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options';
@@ -79,9 +80,8 @@ export async function createConsumer(config: Record<string, unknown>, options: C
   const base = checkConfig(config);
   if (typeof options !== 'object' || options === null) throw typeError('options', 'an object with topics', options);
   const { topics } = options;
-  if (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string' && t !== '')) {
-    throw typeError('options.topics', 'a non-empty array of topic names', topics);
-  }
+  if (!Array.isArray(topics) || topics.length === 0) throw typeError('options.topics', 'a non-empty array of topic names', topics);
+  topics.forEach((t, i) => checkTopicName(`options.topics[${i}]`, t));
   const groupId = base['group.id'];
   if (typeof groupId !== 'string' || groupId === '') throw typeError('config["group.id"]', 'a non-empty string (consumers belong to a group)', groupId);
   if (base.rebalance_cb !== undefined) {
@@ -261,7 +261,7 @@ class Consumer implements VeloConsumer {
       try {
         // While paused, consume keeps being called (rebalances and max.poll.interval.ms depend on
         // it); it returns nothing from paused partitions.
-        messages = await call<DriverMessage[]>((cb) => this.client.consume(room > 0 ? Math.min(this.co.batchSize, room) : 1, cb));
+        messages = await call<DriverMessage[]>((cb) => this.client.consume(room > 0 ? Math.min(this.co.batchSize, room, this.windowRoom()) : 1, cb));
       } catch (e) {
         if (this.state !== 'running') break;
         if (!isRetriable(categorizeError(e))) {
@@ -274,6 +274,21 @@ class Consumer implements VeloConsumer {
       for (const m of messages) this.accept(m);
       if (messages.length > 0) this.pump();
     }
+  }
+
+  /**
+   * How many more messages the fullest fetching partition's uncommitted window holds: a batch
+   * asks for no more, so no window passes maxBuffered (a batch may come from any one partition).
+   * At least 1: a full window pauses its partition, and consume keeps being called.
+   */
+  private windowRoom(): number {
+    let room = this.co.maxBuffered;
+    for (const p of this.partitions.values()) {
+      if (!p.owned || p.pauses.size > 0) continue;
+      const left = this.co.maxBuffered - p.offsets.pending;
+      if (left < room) room = left;
+    }
+    return Math.max(1, room);
   }
 
   private accept(m: DriverMessage): void {
