@@ -9,6 +9,7 @@ import {
   compileStrategy,
   compileStrategyCached,
   delayOf,
+  durationField,
   jitterOf,
   type CompiledStrategy,
   type Duration,
@@ -16,7 +17,6 @@ import {
   type RetryStrategy,
 } from './backoff';
 import { CATEGORY_ID, categorizeError, isRetriable, type ErrorCategory } from './classify';
-import { parseDuration } from './duration';
 import { RetryError } from './errors';
 import type { RetryMetrics } from './metrics';
 import type { MetricsTwin } from './metrics/twin';
@@ -157,7 +157,7 @@ function resolveOptions(o: RetryOptions | undefined): Resolved {
     return lastResolved;
   }
   if (o.retries !== undefined) checkNumber('retries', o.retries, 0, Infinity, true);
-  if (o.timeout !== undefined && typeof o.timeout !== 'string') checkNumber('timeout', o.timeout, 0);
+
   if (o.signal !== undefined) checkSignal('signal', o.signal);
   if (o.shouldRetry !== undefined) checkFunction('shouldRetry', o.shouldRetry);
   if (o.onRetry !== undefined) checkFunction('onRetry', o.onRetry);
@@ -170,7 +170,7 @@ function resolveOptions(o: RetryOptions | undefined): Resolved {
     strategy,
     retries: o.retries ?? DEFAULT_RETRIES,
     jitter: compileJitter(o.jitter),
-    timeout: o.timeout === undefined ? undefined : typeof o.timeout === 'string' ? parseDuration(o.timeout) : o.timeout,
+    timeout: o.timeout === undefined ? undefined : durationField('timeout', o.timeout, 0),
     signal: o.signal,
     shouldRetry: o.shouldRetry,
     onRetry: o.onRetry,

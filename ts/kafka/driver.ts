@@ -3,6 +3,7 @@
 // either installed; only velo-retry/kafka needs one.
 
 import { DriverMissingError } from '../errors';
+import { typeError } from '../validate';
 
 export type ClientConfig = Record<string, string | number | boolean | ((...args: never[]) => void) | undefined>;
 export type Callback<T = unknown> = (err: KafkaError | null | undefined, value: T) => void;
@@ -128,7 +129,7 @@ export function loadDriver(explicit?: unknown): Driver {
   if (explicit !== undefined) {
     const d = explicit as Partial<Driver>;
     if (typeof d !== 'object' || d === null || typeof d.Producer !== 'function' || typeof d.KafkaConsumer !== 'function') {
-      throw new TypeError('velo-retry/kafka: driver must be the node-rdkafka module (or @confluentinc/kafka-javascript), got ' + typeof explicit);
+      throw typeError('options.driver', 'the node-rdkafka module (or @confluentinc/kafka-javascript)', explicit);
     }
     return d as Driver;
   }

@@ -6,7 +6,7 @@
 import { ProducerClosedError, DeliveryUnknownError, FlushTimeoutError } from '../errors';
 import type { MetricsTwin } from '../metrics/twin';
 import { continueAfterFailure, retry } from '../retry';
-import { checkNumber, rangeError, typeError } from '../validate';
+import { checkNumber, typeError } from '../validate';
 import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type KafkaError, type ProducerClient } from './driver';
 import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
@@ -40,8 +40,7 @@ export async function createProducer(config: Record<string, unknown>, options: P
   const driver = loadDriver(options.driver);
   const resolved = resolveKafkaOptions(options, 'createProducer');
   const compression = checkCompression(driver, options.compression);
-  const pollInterval = options.pollInterval ?? 5;
-  if (!(pollInterval >= 1)) throw rangeError('options.pollInterval', 'a number of ms >= 1', pollInterval);
+  const pollInterval = checkNumber('options.pollInterval', options.pollInterval ?? 5, 1, 60_000);
   const conf = {
     'enable.idempotence': options.idempotence ?? true,
     'compression.codec': compression,

@@ -66,10 +66,13 @@ export function createAlgorithm(options: AdaptiveLimiterOptions, what = 'options
   if (!KINDS.includes(kind))
     throw (typeof kind === 'string' ? rangeError : typeError)(`${what}.limiter`, `one of ${KINDS.map((k) => `"${k}"`).join(', ')}`, kind);
   const defaults = kind === 'vegas' ? VEGAS_DEFAULTS : kind === 'aimd' ? AIMD_DEFAULTS : GRADIENT2_DEFAULTS;
-  const min = bound(`${what}.min`, options.min, Math.min(defaults.min, options.max ?? defaults.min, options.initial ?? defaults.min));
-  const max = bound(`${what}.max`, options.max, Math.max(defaults.max, min));
+  // Each given bound checked before any is used to default another.
+  const givenMax = options.max === undefined ? undefined : bound(`${what}.max`, options.max, 0);
+  const givenInitial = options.initial === undefined ? undefined : bound(`${what}.initial`, options.initial, 0);
+  const min = bound(`${what}.min`, options.min, Math.min(defaults.min, givenMax ?? defaults.min, givenInitial ?? defaults.min));
+  const max = givenMax ?? Math.max(defaults.max, min);
   if (max < min) throw rangeError(`${what}.max`, `>= ${what}.min (${min})`, max);
-  const initial = bound(`${what}.initial`, options.initial, Math.min(Math.max(defaults.initial, min), max));
+  const initial = givenInitial ?? Math.min(Math.max(defaults.initial, min), max);
   if (initial < min || initial > max) throw rangeError(`${what}.initial`, `within [min, max] = [${min}, ${max}]`, initial);
   const timeout = durationField(`${what}.timeout`, options.timeout, 5_000);
   const windowSize = bound(`${what}.windowSize`, options.windowSize, DEFAULT_WINDOW);

@@ -216,13 +216,34 @@ pub fn classify_text(text: &[u8]) -> Category {
     best
 }
 
+/// Bytes that occur in some pattern, in either ASCII case: as a separator, a match could span two
+/// messages, so such a batch is classified one message at a time.
+const IN_PATTERNS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < PATTERNS.len() {
+        let p = PATTERNS[i].0.as_bytes();
+        let mut j = 0;
+        while j < p.len() {
+            t[p[j] as usize] = true;
+            t[p[j].to_ascii_uppercase() as usize] = true;
+            j += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
 /// Classifies each `separator`-separated message of `joined` into `out` (cleared first), one
-/// byte (the category id) per message. `n` separators give `n + 1` messages, scanned in one pass.
-/// The separator must not occur in any pattern (checked in debug builds), so no match spans two
-/// messages and each message gets exactly the answer [`classify_text`] gives it.
+/// byte (the category id) per message. `n` separators give `n + 1` messages, each getting exactly
+/// the answer [`classify_text`] gives it: in one pass when the separator occurs in no pattern (NUL,
+/// as the binding uses), so no match can span two messages; otherwise one message at a time.
 pub fn classify_joined(joined: &[u8], separator: u8, out: &mut Vec<u8>) {
-    debug_assert!(PATTERNS.iter().all(|(p, _)| !p.as_bytes().iter().any(|b| b.eq_ignore_ascii_case(&separator))));
     out.clear();
+    if IN_PATTERNS[usize::from(separator)] {
+        out.extend(joined.split(|&b| b == separator).map(|m| classify_text(m) as u8));
+        return;
+    }
     out.resize(memchr::memchr_iter(separator, joined).count() + 1, Category::Unknown as u8);
     for_each_match(joined, Some(separator), |message, _, c| {
         // `message` counts separators, so it is < out.len(); `get_mut` keeps a slip from panicking.
