@@ -90,8 +90,24 @@ describe('producer and consumer round trip', () => {
     for (const g of got) expect(byKey.get(g.key) ?? g.partition).toBe(byKey.set(g.key, g.partition).get(g.key));
   });
 
-  it('refuses header values node-rdkafka would truncate or mangle, instead of losing them', async () => {
+  it('sends binary header values as their bytes with the patched node-rdkafka (NUL and non-UTF-8 included)', async () => {
+    const topic = name('binary-headers');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
     const p = await producer();
+    expect(p.binaryHeaders).toBe(true); // this project's npm install patches node-rdkafka (scripts/patch-node-rdkafka.cjs)
+    const bytes = Buffer.from([0, 0, 0, 3, 0xff, 0xfe, 0x80, 0]);
+    await p.send({ topic, value: 'v', headers: { bin: bytes, text: 'a\u0000b', utf8: 'é✓' } });
+    const c = await consumer([topic]);
+    for await (const m of c) {
+      expect(m.headers.bin).toEqual(bytes);
+      expect(m.headers.text).toEqual(Buffer.from('a\u0000b'));
+      expect(m.headers.utf8!.toString()).toBe('é✓');
+      break;
+    }
+  });
+
+  it('without binary headers, refuses the values node-rdkafka would truncate or mangle, instead of losing them', async () => {
+    const p = await producer({ binaryHeaders: false });
     await expect(p.send({ topic: 'any', value: 'x', headers: { bin: Buffer.from([1, 0, 255]) } })).rejects.toThrow(
       /message.headers\["bin"\] must be UTF-8 bytes without NUL/,
     );

@@ -51,21 +51,28 @@ function toBuffer(name: string, v: unknown): Buffer | null {
 }
 
 /**
- * node-rdkafka sends a header value as a C string made from its UTF-8 text: a NUL byte ends it
- * and bytes that are not UTF-8 are replaced. Rather than lose data silently, such values are refused.
+ * Header values as produce() takes them. Unpatched node-rdkafka sends a header value as a C string
+ * made from its UTF-8 text: a NUL byte ends it and bytes that are not UTF-8 are replaced; with such a
+ * driver (`binary` false) those values are refused rather than lost. A driver that sends bytes as
+ * they are (binary-headers.ts) takes any Buffer and any string.
  */
-function toHeaders(h: Headers | undefined, message: string): Record<string, Buffer | string>[] | undefined {
+function toHeaders(h: Headers | undefined, message: string, binary: boolean): Record<string, Buffer | string>[] | undefined {
   if (h === undefined) return undefined;
   if (typeof h !== 'object' || h === null) throw typeError(`${message}.headers`, 'an object or an array of [key, value] pairs', h);
   const entries = Array.isArray(h) ? h : Object.entries(h);
   return entries.map(([k, v]) => {
     if (typeof k !== 'string' || k === '' || k.includes('\0')) throw typeError(`${message}.headers key`, 'a non-empty string without NUL', k);
     const name = `${message}.headers["${k}"]`;
+    if (binary && (typeof v === 'string' || Buffer.isBuffer(v))) return { [k]: v };
     if (typeof v === 'string') {
       if (v.includes('\0')) throw rangeError(name, 'text without NUL characters (node-rdkafka ends header values at the first NUL)', v);
     } else if (Buffer.isBuffer(v)) {
       if (v.includes(0) || !Buffer.from(v.toString('utf8'), 'utf8').equals(v)) {
-        throw rangeError(name, 'UTF-8 bytes without NUL (node-rdkafka sends header values as C strings); base64-encode binary values', v);
+        throw rangeError(
+          name,
+          'UTF-8 bytes without NUL (this node-rdkafka sends header values as C strings: patch it with `npx velo-retry patch-node-rdkafka`, or base64-encode binary values)',
+          v,
+        );
       }
     } else {
       throw typeError(name, 'a string or Buffer', v);
@@ -75,7 +82,7 @@ function toHeaders(h: Headers | undefined, message: string): Record<string, Buff
 }
 
 /** Validates a message and converts what librdkafka needs; `name` is how errors refer to it. */
-export function toPayload(m: OutgoingMessage, name = 'message'): Payload {
+export function toPayload(m: OutgoingMessage, name: string, binaryHeaders: boolean): Payload {
   checkObject(name, m);
   checkTopicName(`${name}.topic`, m.topic);
   if (m.partition !== undefined && (typeof m.partition !== 'number' || !Number.isInteger(m.partition) || m.partition < 0)) {
@@ -92,6 +99,6 @@ export function toPayload(m: OutgoingMessage, name = 'message'): Payload {
     timestamp: m.timestamp ?? null,
     value: toBuffer(`${name}.value`, m.value),
     key: m.key === undefined ? null : toBuffer(`${name}.key`, m.key),
-    headers: toHeaders(m.headers, name),
+    headers: toHeaders(m.headers, name, binaryHeaders),
   };
 }

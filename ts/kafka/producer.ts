@@ -6,7 +6,8 @@
 import { ProducerClosedError, DeliveryUnknownError, FlushTimeoutError } from '../errors';
 import type { MetricsTwin } from '../metrics/twin';
 import { continueAfterFailure, retry } from '../retry';
-import { checkNumber, typeError } from '../validate';
+import { checkBoolean, checkNumber, typeError } from '../validate';
+import { binaryHeadersSupported } from './binary-headers';
 import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type KafkaError, type ProducerClient } from './driver';
 import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
@@ -21,6 +22,11 @@ export interface ProducerOptions extends KafkaOptions {
   idempotence?: boolean;
   /** How often delivery reports are polled, ms; default 5. */
   pollInterval?: number;
+  /**
+   * Whether the driver sends a Buffer header value as its bytes; default: detected (node-rdkafka
+   * patched by velo-retry, or @confluentinc/kafka-javascript). Without, binary header values are refused.
+   */
+  binaryHeaders?: boolean;
 }
 
 export interface VeloProducer {
@@ -30,6 +36,8 @@ export interface VeloProducer {
   close(timeout?: number): Promise<void>;
   /** The underlying driver client, for what this façade does not cover. */
   readonly client: ProducerClient;
+  /** Whether Buffer header values go out as their bytes (see ProducerOptions.binaryHeaders). */
+  readonly binaryHeaders: boolean;
 }
 
 const QUEUE_FULL = -184;
@@ -48,9 +56,11 @@ export async function createProducer(config: Record<string, unknown>, options: P
     dr_cb: true,
     event_cb: true,
   };
+  if (options.binaryHeaders !== undefined) checkBoolean('options.binaryHeaders', options.binaryHeaders);
+  const binaryHeaders = options.binaryHeaders ?? binaryHeadersSupported(driver);
   const client = await connectFresh(() => new driver.Producer(conf), resolved);
   const messageTimeout = Number(base['message.timeout.ms'] ?? base['delivery.timeout.ms'] ?? 300_000);
-  return new Producer(client, resolved, pollInterval, Number.isFinite(messageTimeout) && messageTimeout > 0 ? messageTimeout : 300_000);
+  return new Producer(client, resolved, pollInterval, Number.isFinite(messageTimeout) && messageTimeout > 0 ? messageTimeout : 300_000, binaryHeaders);
 }
 
 class Producer implements VeloProducer, SendRetrier {
@@ -80,6 +90,8 @@ class Producer implements VeloProducer, SendRetrier {
     pollInterval: number,
     /** ms a message waits for room in a full queue: message.timeout.ms. */
     private readonly queueFullLimit: number,
+    /** The driver sends Buffer header values as their bytes. */
+    readonly binaryHeaders: boolean,
   ) {
     this.metrics = o.perMessage.metrics?._sink();
     client.setPollInterval(pollInterval);
@@ -100,7 +112,7 @@ class Producer implements VeloProducer, SendRetrier {
     let payload: Payload;
     try {
       this.checkOpen();
-      payload = toPayload(message);
+      payload = toPayload(message, 'message', this.binaryHeaders);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -249,7 +261,7 @@ class Producer implements VeloProducer, SendRetrier {
   async sendMany(messages: readonly OutgoingMessage[]): Promise<Delivery[]> {
     if (!Array.isArray(messages)) throw typeError('messages', 'an array of messages', messages);
     this.checkOpen();
-    const payloads = messages.map((m, i) => toPayload(m, `messages[${i}]`));
+    const payloads = messages.map((m, i) => toPayload(m, `messages[${i}]`, this.binaryHeaders));
     const o = this.o.perMessage;
     if (o.timeout !== undefined || o.signal !== undefined) return Promise.all(payloads.map((p) => retry(({ signal }) => this.produceOnce(p, signal), o)));
     const batch = new Batch(this, payloads.length);
