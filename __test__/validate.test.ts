@@ -66,7 +66,7 @@ describe('bad input', () => {
     ['retry options null', () => retry(() => 1, null as never), TypeError, /options must be an object/],
     ['retries -1', () => retry(() => 1, { retries: -1 }), RangeError, /retries must be an integer >= 0.*-1/],
     ['retries 1.5', () => retry(() => 1, { retries: 1.5 }), RangeError, /retries/],
-    ['timeout "soon"', () => retry(() => 1, { timeout: 'soon' }), RangeError, /duration must be .*"soon"/],
+    ['timeout "soon"', () => retry(() => 1, { timeout: 'soon' }), RangeError, /timeout must be .*"soon"/],
     ['timeout NaN', () => retry(() => 1, { timeout: NaN }), RangeError, /timeout/],
     ['signal', () => retry(() => 1, { signal: {} as never }), TypeError, /signal must be an AbortSignal/],
     ['jitter', () => retry(() => 1, { jitter: 'lots' as never }), RangeError, /jitter must be one of/],

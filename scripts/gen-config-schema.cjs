@@ -16,10 +16,12 @@ const v = parseInt(versionHex, 16);
 const version = `${(v >> 24) & 0xff}.${(v >> 16) & 0xff}.${(v >> 8) & 0xff}`;
 
 const schema = {};
+const consumerOnly = [];
 for (const line of md.split('\n')) {
   const cells = line.split('|').map((c) => c.trim());
   if (cells.length < 6 || !/^[a-z][a-z0-9._]*$/.test(cells[0])) continue;
-  const [name, , range] = cells;
+  const [name, scope, range] = cells;
+  if (scope === 'C') consumerOnly.push(name);
   const type = /\*Type: ([^*]+)\*/.exec(line)?.[1];
   if (!type) continue;
   if (type === 'integer' || type === 'float') {
@@ -50,6 +52,9 @@ export const LIBRDKAFKA_VERSION = '${version}';
 export const CONFIG_SCHEMA: Readonly<Record<string, PropertySchema>> = {
 ${body}
 };
+
+/** Properties only a consumer takes (librdkafka warns when a producer is given them). */
+export const CONSUMER_ONLY: ReadonlySet<string> = new Set(${JSON.stringify(consumerOnly)});
 `,
 );
 console.log(`ts/kafka/config-schema.ts: ${Object.keys(schema).length} properties from librdkafka ${version}`);
