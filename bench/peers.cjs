@@ -12,7 +12,7 @@ async function peers() {
   const { backOff } = require('exponential-backoff');
   const cockatiel = require('cockatiel');
   const ours = {
-    pRetry: require(path.join(__dirname, '..', 'cjs', 'p-retry.cjs')),
+    pRetry: require(`${dist}/compat/p-retry-entry.cjs`),
     asyncRetry: require(`${dist}/compat/async-retry`),
     backOff: require(`${dist}/compat/exponential-backoff`).backOff,
   };

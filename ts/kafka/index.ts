@@ -13,8 +13,10 @@ export type {
   HandlerContext,
   IncomingMessage,
   Ordering,
+  PartitionHealth,
   TopicWait,
 } from './consumer';
+export { ParkedError } from './consumer';
 export { ensureTopic, deleteTopic } from './admin';
 export type { TopicSpec } from './admin';
 export type { KafkaOptions } from './client';

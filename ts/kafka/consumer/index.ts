@@ -18,9 +18,20 @@ import { continueAfterFailure, retry, type RetryOptions } from '../../retry';
 import { sleep } from '../../timers';
 import { checkFunction, checkNumber, typeError } from '../../validate';
 import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type ResolvedKafkaOptions } from '../client';
-import { call, loadDriver, type ConsumerClient, type DriverMessage, type KafkaError, type TopicPartitionOffset } from '../driver';
+import { ensureTopic } from '../admin';
+import { binaryHeadersSupported } from '../binary-headers';
+import { CONSUMER_ONLY } from '../config-schema';
+import { call, loadDriver, type ConsumerClient, type DriverMessage, type KafkaError, type Metadata, type TopicPartitionOffset } from '../driver';
+import { createProducer } from '../producer';
 import { checkTopicName } from '../topic-name';
+import { CircuitBreaker, type BreakerState } from '../../breaker';
+import type { PartitionHealth } from './health';
+import { headersOf } from './message';
+import { RetryError } from '../../errors';
+import { defaultShouldRetry } from '../../retry';
+import type { VeloProducer } from '../producer';
 import { Dispatcher } from './dispatcher';
+import { FailurePaths, ParkedError, type Route } from './failure';
 import type { IncomingMessage } from './message';
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options';
 import { Partition, partitionKey, type PauseReason } from './partition';
@@ -31,6 +42,8 @@ export type { IncomingMessage } from './message';
 export type { ConsumerOptions, ConcurrencyOptions, Ordering } from './options';
 export { TopicWaitError, type TopicWait } from './topic-wait';
 export type { HandlerContext } from './work';
+export type { PartitionHealth } from './health';
+export { ParkedError } from './failure';
 
 export type Handler = (message: IncomingMessage, context: HandlerContext) => unknown;
 
@@ -48,6 +61,8 @@ export interface ConsumerStats {
 }
 
 export interface VeloConsumer extends AsyncIterable<IncomingMessage> {
+  /** Per assigned partition: its oldest unfinished message, and whether its low-water mark is stalled. */
+  health(): PartitionHealth[];
   /**
    * Calls `handler(message, { attempt, signal })` for each message, in parallel within the ordering
    * mode and the concurrency limit; a failing handler is retried by the policy, its key (or
@@ -119,24 +134,68 @@ export async function createConsumer(config: Record<string, unknown>, options: C
       }
     },
   };
+  const sources = [...topics];
+  const binaryHeaders = binaryHeadersSupported(driver);
+  const paths =
+    co.retryDelays.length > 0 || co.deadLetterTopic !== undefined
+      ? new FailurePaths(sources, co.retryDelays, co.deadLetterTopic, groupId, binaryHeaders)
+      : undefined;
+  if (paths)
+    for (const t of [...paths.retryTopics, ...sources.map((s) => paths.deadLetterTopic(s)).filter((t) => t !== undefined)])
+      checkTopicName(`the topic ${t} (from options.retryTopics / options.deadLetter)`, t);
   const client = await connectFresh(() => new driver.KafkaConsumer(conf, options.fromBeginning ? { 'auto.offset.reset': 'earliest' } : {}), resolved);
+  let producer: VeloProducer | undefined;
   try {
-    const wait = await waitForTopics(
-      client,
-      [...topics],
-      waitTimeout,
-      resolved,
-      options,
-      String(base['bootstrap.servers'] ?? base['metadata.broker.list'] ?? '<brokers>'),
-    );
+    const brokers = String(base['bootstrap.servers'] ?? base['metadata.broker.list'] ?? '<brokers>');
+    const wait = await waitForTopics(client, sources, waitTimeout, resolved, options, brokers);
+    const subscription = [...sources];
+    if (paths) {
+      const failureTopics = [...paths.retryTopics, ...new Set(sources.map((s) => paths.deadLetterTopic(s)!).filter(Boolean))];
+      // Retry records and dead letters go out through a producer of the consumer's own, on the
+      // same cluster (the consumer-only properties left out).
+      const producerConfig = Object.fromEntries(
+        Object.entries(base).filter(([k]) => !CONSUMER_ONLY.has(k) && k !== 'rebalance_cb' && k !== 'offset_commit_cb'),
+      );
+      if (co.createTopics) await createFailureTopics(client, producerConfig, paths, sources, options, resolved);
+      else await waitForTopics(client, failureTopics, waitTimeout, resolved, options, brokers);
+      subscription.push(...paths.retryTopics);
+      producer = await createProducer(producerConfig, {
+        retry: options.retry,
+        metrics: options.metrics,
+        driver: options.driver,
+        env: options.env,
+        connectTimeout: options.connectTimeout,
+        binaryHeaders,
+      });
+    }
     client.setDefaultConsumeTimeout?.(CONSUME_TIMEOUT);
-    const consumer = new Consumer(client, resolved, co, wait, options.metrics);
+    const consumer = new Consumer(client, resolved, co, wait, options.metrics, paths && producer ? { paths, producer } : undefined);
     hook.rebalance = (err, assignment) => consumer.onRebalance(err, assignment);
-    client.subscribe([...topics]);
+    client.subscribe(subscription);
     return consumer;
   } catch (e) {
+    await producer?.close(5_000).catch(() => {});
     await disconnect(client);
     throw e;
+  }
+}
+
+/** Creates the retry and dead-letter topics that do not exist yet, each with its source topic's partition count. */
+async function createFailureTopics(
+  client: ConsumerClient,
+  base: Record<string, unknown>,
+  paths: FailurePaths,
+  sources: string[],
+  options: ConsumerOptions,
+  resolved: ResolvedKafkaOptions,
+): Promise<void> {
+  const md = await call<Metadata>((cb) => client.getMetadata({ timeout: Math.min(5_000, resolved.connectTimeout) }, cb));
+  const partitionsOf = new Map(md.topics.map((t) => [t.name, t.partitions.length]));
+  const admin = { driver: options.driver, env: options.env, retry: options.retry, connectTimeout: options.connectTimeout };
+  for (const source of sources) {
+    const partitions = partitionsOf.get(source) ?? -1;
+    const topics = [...paths.delays.map((_, i) => paths.retryTopic(source, i)), paths.deadLetterTopic(source)];
+    for (const t of topics) if (t !== undefined && !partitionsOf.has(t)) await ensureTopic(base, t, { partitions }, admin);
   }
 }
 
@@ -164,11 +223,12 @@ class Consumer implements VeloConsumer {
   private state: 'idle' | 'running' | 'stopping' | 'closed' = 'idle';
   private fetchLoop: Promise<void> | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
   private pausedForBuffer = false;
   /** The fetch loop, waiting for room in the buffer. */
   private roomWaiter: (() => void) | undefined;
-  /** Why run() will reject: a message whose retries ran out, or a fatal consume error. */
-  private failure: { error: unknown } | undefined;
+  /** Why run() will reject: a message whose retries ran out (with nowhere to go), or a fatal consume error. */
+  private fatal: { error: unknown } | undefined;
   private runDone: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
   /** Rebalances in order: a revoke drains before the next one is looked at. */
   private rebalancing: Promise<void> = Promise.resolve();
@@ -179,6 +239,9 @@ class Consumer implements VeloConsumer {
   /** False while iterating: the loop body is the handler, and it is not ours to retry. */
   private retrying = true;
   private unregister: (() => void)[] = [];
+  private readonly paths: FailurePaths | undefined;
+  private readonly producer: VeloProducer | undefined;
+  private readonly breaker: CircuitBreaker | undefined;
   private readonly counters: { handled: { add(n?: number): void }; dropped: { add(n?: number): void }; commitFailures: { add(n?: number): void } } | undefined;
 
   constructor(
@@ -186,8 +249,14 @@ class Consumer implements VeloConsumer {
     o: ResolvedKafkaOptions,
     private readonly co: ResolvedConsumerOptions,
     readonly topicWait: { attempts: number; elapsedMs: number },
-    retryMetrics: RetryMetrics | undefined,
+    private readonly retryMetrics: RetryMetrics | undefined,
+    failure: { paths: FailurePaths; producer: VeloProducer } | undefined,
   ) {
+    this.paths = failure?.paths;
+    this.producer = failure?.producer;
+    if (co.breaker !== undefined) {
+      this.breaker = new CircuitBreaker(co.breaker, (state) => this.onBreakerChange(state));
+    }
     this.dispatcher = new Dispatcher(co.ordering);
     this.algorithm = co.algorithm();
     this.retryOptions = o.perMessage;
@@ -207,6 +276,23 @@ class Consumer implements VeloConsumer {
         retryMetrics._gauge('consumer_concurrency_limit', "The consumer's concurrency limit.", labels, () => this.algorithm.limit),
         retryMetrics._gauge('consumer_inflight', 'Messages being handled.', labels, () => this.inflight),
         retryMetrics._gauge('consumer_buffered', 'Messages fetched and not started.', labels, () => this.buffered),
+        retryMetrics._gauge(
+          'consumer_parked_keys',
+          'Keys with a message in the retry path, whose later messages follow it there.',
+          labels,
+          () => this.paths?.parkedKeys ?? 0,
+        ),
+        retryMetrics._gauge('consumer_stalled_partitions', 'Partitions whose low-water mark has not moved for stallAfter with work pending.', labels, () => {
+          let n = 0;
+          for (const p of this.partitions.values()) if (p.owned && p.stalled) n++;
+          return n;
+        }),
+        retryMetrics._gauge(
+          'consumer_breaker_state',
+          'The circuit breaker: 0 closed, 1 open, 2 half-open.',
+          labels,
+          () => ({ closed: 0, open: 1, 'half-open': 2 })[this.breaker?.state ?? 'closed'],
+        ),
       );
     }
   }
@@ -238,6 +324,8 @@ class Consumer implements VeloConsumer {
     this.runDone = { promise, resolve, reject };
     this.commitTimer = setInterval(() => this.commit(false), this.co.commitInterval);
     this.commitTimer.unref();
+    this.stallTimer = setInterval(() => this.checkStalls(), Math.max(10, Math.min(1_000, this.co.stallAfter / 4)));
+    this.stallTimer.unref();
     this.fetchLoop = this.fetch();
     return promise;
   }
@@ -294,6 +382,8 @@ class Consumer implements VeloConsumer {
   private accept(m: DriverMessage): void {
     const p = this.partitions.get(partitionKey(m.topic, m.partition));
     if (p === undefined || !p.owned || p.revoking) return; // fetched before a revoke: its new owner fetches it again
+    if (p.pauses.has('due')) return; // behind a retry record not yet due: fetched again after the seek
+    if (this.paths?.stageOf(m.topic) !== undefined && this.notDue(p, m)) return;
     const w = this.dispatcher.enqueue(m, p);
     // The first offset fetched is where the group's committed offset (or auto.offset.reset) put
     // us: committing it again would say nothing.
@@ -305,6 +395,32 @@ class Consumer implements VeloConsumer {
     // redelivered after a crash. The window from the mark to the newest fetched is capped at
     // maxBuffered per partition, so that redelivery is too.
     if (p.offsets.pending >= this.co.maxBuffered) this.setPaused(p, 'window', true);
+  }
+
+  /**
+   * A retry record is handled only once due: one that is not yet pauses its partition (consume
+   * goes on), seeks it back to the record, and resumes it at the due time. Due times only grow
+   * along a retry partition (one delay per topic), so nothing behind it is due earlier. A record
+   * whose due time cannot be read is handled now, as a fresh message, and counted.
+   */
+  private notDue(p: Partition, m: DriverMessage): boolean {
+    const due = this.paths!.dueAt(m.topic, headersOf(m.headers));
+    if (due === undefined) {
+      this.retryMetrics
+        ?._counter('consumer_retry_headers_unreadable', 'Retry records whose due time could not be read, handled at once.', { consumer: this.co.name })
+        .add();
+      return false;
+    }
+    const wait = due - Date.now();
+    if (wait <= 0) return false;
+    this.setPaused(p, 'due', true);
+    this.client.seek({ topic: m.topic, partition: m.partition, offset: m.offset }, 0, () => {});
+    clearTimeout(p.dueTimer);
+    p.dueTimer = setTimeout(() => {
+      p.dueTimer = undefined;
+      this.setPaused(p, 'due', false);
+    }, wait);
+    return true;
   }
 
   /** Librdkafka-pauses or resumes one partition for one reason; its fetching is paused while any reason holds. */
@@ -333,15 +449,23 @@ class Consumer implements VeloConsumer {
   /** Starts ready messages while the limit allows. */
   private pump(): void {
     if (this.state !== 'running') return;
+    const b = this.breaker;
     while (this.inflight < this.algorithm.limit) {
+      if (b !== undefined && b.state === 'open') break;
       const w = this.dispatcher.next();
       if (w === undefined) break;
+      // A half-open breaker starts one probe; the others wait.
+      if (b !== undefined && b.state === 'half-open' && !b.allow()) {
+        this.dispatcher.unshift(w);
+        break;
+      }
       const p = w.partition;
       p.buffered--;
       this.buffered--;
       p.inflight++;
       this.inflight++;
       if (this.inflight > this.maxInflight) this.maxInflight = this.inflight;
+      w.started = true;
       void this.execute(w, this.inflight);
     }
     // Resume fetching once the buffer has drained to half: not after every message.
@@ -365,20 +489,23 @@ class Consumer implements VeloConsumer {
 
   private async execute(w: Work, inflight: number): Promise<void> {
     const start = performance.now();
-    const handler = this.handler!;
     let dropped = false;
     try {
-      if (this.retryFromStart && this.retrying) {
-        await retry((ctx) => ((w.attempt = ctx.attempt), handler(w.message, w)), this.retryOptions);
+      const paths = this.paths;
+      // A message of a parked key that is not the oldest of its line follows it into the retry path.
+      const follow = paths !== undefined && this.co.ordering === 'key' ? paths.follow(w) : undefined;
+      if (follow !== undefined) {
+        await this.forward(w, follow, new ParkedError(), 'Unknown', paths!.priorAttempts(w));
       } else {
         try {
-          const r = handler(w.message, w);
-          if (isThenable(r)) await r;
-          this.metrics?.success(1, performance.now() - start);
-        } catch (first) {
-          if (first === CANCELLED || !this.retrying) throw first;
+          await this.handle(w, start);
+          paths?.unpark(w);
+        } catch (e) {
+          if (e === CANCELLED || !this.retrying) throw e;
           dropped = true;
-          await continueAfterFailure((ctx) => ((w.attempt = ctx.attempt), handler(w.message, w)), this.retryOptions, start, first);
+          const route = this.routeOf(w, e);
+          if (route === undefined) throw e;
+          await this.forward(w, route.route, route.error, route.category, route.attempts);
         }
       }
       if (w.current) {
@@ -402,10 +529,146 @@ class Consumer implements VeloConsumer {
     }
   }
 
+  /** Calls the handler for `w`, retrying by the policy; throws what the retries end with. */
+  private async handle(w: Work, start: number): Promise<void> {
+    const handler = this.handler!;
+    const attempt = (n: number) => this.attempt(w, n, handler);
+    if (this.retryFromStart && this.retrying) {
+      await retry((ctx) => attempt(ctx.attempt), this.retryOptions);
+      return;
+    }
+    try {
+      // The first attempt: its breaker permit was taken when it started (pump).
+      const r = this.recorded(handler(w.message, w));
+      if (isThenable(r)) await r;
+      this.metrics?.success(1, performance.now() - start);
+    } catch (first) {
+      if (first === CANCELLED || !this.retrying) throw first;
+      await continueAfterFailure((ctx) => attempt(ctx.attempt), this.retryOptions, start, first);
+    }
+  }
+
+  /** One retry attempt: waits for the breaker to allow it, then calls the handler. */
+  private async attempt(w: Work, n: number, handler: Handler): Promise<unknown> {
+    w.attempt = n;
+    const b = this.breaker;
+    if (b !== undefined && n > 0) while (!b.allow()) await b.changed();
+    return this.recorded(handler(w.message, w));
+  }
+
+  /** Reports a handler call's outcome to the breaker (a failure counts when its category can clear). */
+  private recorded(r: unknown): unknown {
+    const b = this.breaker;
+    if (b === undefined) return r;
+    if (!isThenable(r)) {
+      b.record(false);
+      return r;
+    }
+    return Promise.resolve(r).then(
+      (v) => (b.record(false), v),
+      (e: unknown) => {
+        if (e !== CANCELLED) b.record(isRetriable(categorizeError(e)));
+        throw e;
+      },
+    );
+  }
+
+  /** The breaker moved: pause every partition while it is open (consume still runs), resume when it closes. */
+  private onBreakerChange(state: BreakerState): void {
+    for (const p of this.partitions.values()) if (p.owned) this.setPaused(p, 'breaker', state !== 'closed');
+    this.retryMetrics?._counter('consumer_breaker_transitions', 'Circuit breaker transitions, by the state entered.', { consumer: this.co.name, state }).add();
+    try {
+      this.co.onBreaker?.(state);
+    } catch {
+      // a callback's failure is not the consumer's
+    }
+    if (state !== 'open') this.pump();
+  }
+
+  /** Where a message whose retries are spent goes, with what to say about it; undefined: nowhere (run() fails). */
+  private routeOf(w: Work, e: unknown): { route: Route; error: unknown; category: string; attempts: number } | undefined {
+    const paths = this.paths;
+    if (paths === undefined) return undefined;
+    const cause = e instanceof RetryError ? e.cause : e;
+    const category = categorizeError(cause);
+    const route = paths.route(w.message.topic, defaultShouldRetry(cause, category));
+    if (route === undefined) return undefined;
+    return { route, error: cause, category, attempts: paths.priorAttempts(w) + (e instanceof RetryError ? e.attempts : 1) };
+  }
+
+  /** Produces `w` to a retry or dead-letter topic and waits for the delivery; `w` is then done here. */
+  private async forward(w: Work, route: Route, error: unknown, category: string, attempts: number): Promise<void> {
+    const paths = this.paths!;
+    const record =
+      route.kind === 'retry' ? paths.retryRecord(w, route, error, category, attempts) : paths.deadLetterRecord(w, route.topic, error, category, attempts);
+    await this.producer!.send(record);
+    if (route.kind === 'retry') {
+      if (this.co.ordering === 'key') paths.park(w, route.stage);
+      this.retryMetrics
+        ?._counter('consumer_retried', 'Messages sent to a retry topic, by the category of their last error.', { consumer: this.co.name, category })
+        .add();
+    } else {
+      paths.unpark(w);
+      this.retryMetrics
+        ?._counter('consumer_dead_lettered', 'Messages sent to the dead-letter topic, by the category of their last error.', {
+          consumer: this.co.name,
+          category,
+        })
+        .add();
+      try {
+        this.co.onDeadLetter?.(w.message, error);
+      } catch {
+        // a callback's failure is not the message's
+      }
+    }
+  }
+
   /** A message's retries ran out (or consuming failed for good): run() rejects once in-flight work is done; nothing from it on is committed. */
   private fail(error: unknown): void {
-    this.failure ??= { error };
+    this.fatal ??= { error };
     if (this.state === 'running') void this.finish(Infinity);
+  }
+
+  // ---------------------------------------------------------------- health
+
+  health(): PartitionHealth[] {
+    const out: PartitionHealth[] = [];
+    for (const p of this.partitions.values()) if (p.owned) out.push(this.healthOf(p));
+    return out;
+  }
+
+  private healthOf(p: Partition): PartitionHealth {
+    const w = p.offsets.oldest();
+    const oldest =
+      w === undefined
+        ? undefined
+        : { offset: w.offset, key: w.message.key === null ? null : w.message.key.toString(), since: w.fetchedAt, attempts: w.started ? w.attempt + 1 : 0 };
+    return { topic: p.topic, partition: p.partition, pending: p.offsets.pending, oldest, markMovedAt: p.markMovedAt, stalled: p.stalled };
+  }
+
+  /** A partition whose mark has not moved for stallAfter while work is pending is stalled: said once per stall. */
+  private checkStalls(): void {
+    const now = Date.now();
+    for (const p of this.partitions.values()) {
+      if (!p.owned) continue;
+      const mark = p.offsets.mark();
+      if (mark !== p.lastMark || p.offsets.pending === 0) {
+        p.lastMark = mark;
+        p.markMovedAt = now;
+        p.stalled = false;
+        continue;
+      }
+      if (p.stalled || now - p.markMovedAt < this.co.stallAfter) continue;
+      p.stalled = true;
+      this.retryMetrics
+        ?._counter('consumer_stalls', 'Partitions whose low-water mark stopped moving for stallAfter with work pending.', { consumer: this.co.name })
+        .add();
+      try {
+        this.co.onStall?.(this.healthOf(p));
+      } catch {
+        // a callback's failure is not the consumer's
+      }
+    }
   }
 
   // ---------------------------------------------------------------- commits
@@ -477,7 +740,11 @@ class Consumer implements VeloConsumer {
     } catch {
       return; // disconnecting
     }
-    if (this.pausedForBuffer) for (const tp of assignment) this.setPaused(this.partitions.get(partitionKey(tp.topic, tp.partition))!, 'buffer', true);
+    for (const tp of assignment) {
+      const p = this.partitions.get(partitionKey(tp.topic, tp.partition))!;
+      if (this.pausedForBuffer) this.setPaused(p, 'buffer', true);
+      if (this.breaker !== undefined && this.breaker.state !== 'closed') this.setPaused(p, 'breaker', true);
+    }
   }
 
   private async revoke(assignment: { topic: string; partition: number }[]): Promise<void> {
@@ -496,6 +763,7 @@ class Consumer implements VeloConsumer {
       this.commit(true, revoked);
     }
     for (const p of revoked) {
+      clearTimeout(p.dueTimer);
       p.owned = false; // results still in flight from it are now late: dropped, never committed
       this.partitions.delete(partitionKey(p.topic, p.partition));
     }
@@ -524,8 +792,9 @@ class Consumer implements VeloConsumer {
     await this.idle(deadline - performance.now());
     this.dispatcher.clear();
     clearInterval(this.commitTimer);
+    clearInterval(this.stallTimer);
     this.commit(true);
-    if (this.failure) this.runDone?.reject(this.failure.error);
+    if (this.fatal) this.runDone?.reject(this.fatal.error);
     else this.runDone?.resolve();
   }
 
@@ -552,6 +821,13 @@ class Consumer implements VeloConsumer {
     }
     this.state = 'closed';
     clearInterval(this.commitTimer);
+    clearInterval(this.stallTimer);
+    this.breaker?.dispose();
+    for (const p of this.partitions.values()) clearTimeout(p.dueTimer);
+    await within(
+      this.producer?.close(Math.max(0, deadline - performance.now())).catch(() => {}),
+      deadline - performance.now(),
+    );
     for (const off of this.unregister.splice(0)) off();
     // Whatever is still in flight past the timeout is told to stop; its result will be dropped.
     for (const p of this.partitions.values()) p.owned = false;

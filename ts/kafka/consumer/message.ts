@@ -12,6 +12,13 @@ export interface IncomingMessage {
   readonly timestamp: number | undefined;
 }
 
+/** node-rdkafka's header list as one object; a name given twice keeps its last value, as Kafka's lastHeader. */
+export function headersOf(raw: DriverMessage['headers']): Record<string, Buffer> {
+  const headers: Record<string, Buffer> = {};
+  for (const h of raw ?? []) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(v);
+  return headers;
+}
+
 export class Incoming implements IncomingMessage {
   readonly topic: string;
   readonly partition: number;
@@ -34,9 +41,7 @@ export class Incoming implements IncomingMessage {
 
   get headers(): Record<string, Buffer> {
     if (this.decoded === undefined) {
-      const headers: Record<string, Buffer> = {};
-      for (const h of this.raw ?? []) for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(v);
-      this.decoded = headers;
+      this.decoded = headersOf(this.raw);
       this.raw = undefined;
     }
     return this.decoded;

@@ -4,6 +4,10 @@ import { createAlgorithm, type LimiterKind } from '../../limit';
 import type { LimitAlgorithm } from '../../limit/algorithm';
 import { checkFunction, checkNumber, checkObject, rangeError, typeError } from '../../validate';
 import type { KafkaOptions } from '../client';
+import { checkCircuitBreakerOptions, type BreakerState, type CircuitBreakerOptions } from '../../breaker';
+import { checkTopicName } from '../topic-name';
+import type { PartitionHealth } from './health';
+import type { IncomingMessage } from './message';
 import type { TopicWait } from './topic-wait';
 
 export type Ordering = 'key' | 'partition' | 'unordered';
@@ -47,9 +51,38 @@ export interface ConsumerOptions extends KafkaOptions {
   drainTimeout?: Duration;
   /** The `consumer` label of the consumer's gauges; default the group.id. */
   name?: string;
+  /**
+   * Non-blocking retries: a message whose in-place retries (the policy) run out with a retriable
+   * error goes to `<topic>-retry-<delayMs>` for the next delay, and is handled from there once due.
+   */
+  retryTopics?: { delays: readonly Duration[] };
+  /** A message that fails for good goes to `<topic>-dlt` (or `topic`), with Spring Kafka's dead-letter headers. */
+  deadLetter?: boolean | { topic: string };
+  /** Create the retry topics and the dead-letter topic (partitions as their source topic) instead of waiting for them. */
+  createTopics?: boolean;
+  /** Called once a message is in the dead-letter topic. */
+  onDeadLetter?: (message: IncomingMessage, error: unknown) => void;
+  /** Pauses every partition while the downstream fails: see CircuitBreakerOptions. */
+  breaker?: CircuitBreakerOptions;
+  /** Called on each breaker transition. */
+  onBreaker?: (state: BreakerState) => void;
+  /** A partition whose low-water mark has not moved this long while work is pending is stalled; default 30 s. */
+  stallAfter?: Duration;
+  /** Called when a partition stalls. */
+  onStall?: (stall: PartitionHealth) => void;
 }
 
 export interface ResolvedConsumerOptions {
+  /** Retry topic delays in ms, strictly increasing; empty when off. */
+  retryDelays: readonly number[];
+  /** The dead-letter topic for a source topic, or undefined when off. */
+  deadLetterTopic: ((source: string) => string) | undefined;
+  createTopics: boolean;
+  onDeadLetter: ConsumerOptions['onDeadLetter'];
+  breaker: CircuitBreakerOptions | undefined;
+  onBreaker: ConsumerOptions['onBreaker'];
+  stallAfter: number;
+  onStall: ConsumerOptions['onStall'];
   ordering: Ordering;
   /** Builds the limit algorithm (one per run). */
   algorithm: () => LimitAlgorithm;
@@ -90,6 +123,30 @@ function concurrencyOf(value: unknown): () => LimitAlgorithm {
   return () => createAlgorithm(options, 'options.concurrency');
 }
 
+function retryDelaysOf(value: unknown): number[] {
+  if (value === undefined) return [];
+  checkObject('options.retryTopics', value);
+  const delays = (value as { delays?: unknown }).delays;
+  if (!Array.isArray(delays) || delays.length === 0)
+    throw typeError('options.retryTopics.delays', 'a non-empty array of durations, such as ["1s", "10s", "1m"]', delays);
+  const ms = delays.map((d, i) => Math.round(durationField(`options.retryTopics.delays[${i}]`, d as Duration, 0)));
+  ms.forEach((d, i) => {
+    if (d < 1) throw rangeError(`options.retryTopics.delays[${i}]`, 'at least 1 ms', delays[i]);
+    // One topic per delay: equal delays would share a topic, and a shorter delay after a longer one breaks nothing but is surely a mistake.
+    if (i > 0 && d <= ms[i - 1]!)
+      throw rangeError(`options.retryTopics.delays[${i}]`, `longer than the delay before it (${ms[i - 1]} ms): delays increase`, delays[i]);
+  });
+  return ms;
+}
+
+function deadLetterOf(value: unknown): ((source: string) => string) | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return (source) => `${source}-dlt`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw typeError('options.deadLetter', 'true, or { topic }', value);
+  const topic = checkTopicName('options.deadLetter.topic', (value as { topic?: unknown }).topic);
+  return () => topic;
+}
+
 export function resolveConsumerOptions(options: ConsumerOptions, groupId: string): ResolvedConsumerOptions {
   checkObject('options', options);
   const ordering = options.ordering ?? 'key';
@@ -100,7 +157,20 @@ export function resolveConsumerOptions(options: ConsumerOptions, groupId: string
   if (typeof name !== 'string' || name === '') throw typeError('options.name', 'a non-empty string', name);
   const commitInterval = durationField('options.commitInterval', options.commitInterval, 1_000);
   if (commitInterval < 1) throw rangeError('options.commitInterval', 'at least 1 ms', options.commitInterval);
+  for (const k of ['onDeadLetter', 'onBreaker', 'onStall'] as const) if (options[k] !== undefined) checkFunction(`options.${k}`, options[k]);
+  if (options.createTopics !== undefined && typeof options.createTopics !== 'boolean')
+    throw typeError('options.createTopics', 'a boolean', options.createTopics);
+  const stallAfter = durationField('options.stallAfter', options.stallAfter, 30_000);
+  if (stallAfter < 1) throw rangeError('options.stallAfter', 'at least 1 ms', options.stallAfter);
   return {
+    retryDelays: retryDelaysOf(options.retryTopics),
+    deadLetterTopic: deadLetterOf(options.deadLetter),
+    createTopics: options.createTopics ?? false,
+    onDeadLetter: options.onDeadLetter,
+    breaker: options.breaker === undefined ? undefined : checkCircuitBreakerOptions(options.breaker, 'options.breaker'),
+    onBreaker: options.onBreaker,
+    stallAfter,
+    onStall: options.onStall,
     ordering,
     algorithm: concurrencyOf(options.concurrency),
     maxBuffered: checkNumber('options.maxBuffered', options.maxBuffered ?? 1000, 1, 10_000_000, true),

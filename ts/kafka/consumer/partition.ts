@@ -21,6 +21,12 @@ export class Partition {
   inflight = 0;
   /** The last offset committed, or being committed. */
   committed: number | undefined;
+  /** The mark at the last stall check, when it last moved (epoch ms), and whether it is stalled now. */
+  lastMark: number | undefined;
+  markMovedAt = Date.now();
+  stalled = false;
+  /** Resumes it when its first retry record not yet due is due. */
+  dueTimer: NodeJS.Timeout | undefined;
   /** Why fetching from it is paused; librdkafka's pause is on while any reason holds. */
   readonly pauses = new Set<PauseReason>();
   private drainWaiters: (() => void)[] = [];

@@ -29,7 +29,11 @@ export class Work implements Tracked, HandlerContext {
   readonly message: Incoming;
   readonly offset: number;
   done = false;
+  /** A handler started on it (attempts then count from 1). */
+  started = false;
   attempt = 0;
+  /** When it was fetched (epoch ms). */
+  readonly fetchedAt = Date.now();
   private controller: AbortController | undefined;
 
   constructor(
