@@ -1,5 +1,7 @@
 // The consumer's failure paths on the real broker: retry topics with due times, parked keys, the
 // dead-letter topic and its headers as Spring Kafka writes them, the circuit breaker, stall signals.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConsumer, createProducer, ensureTopic, type ConsumerOptions, type VeloConsumer } from '../../ts/kafka';
 import { RetryMetrics } from '../../ts';
@@ -228,4 +230,70 @@ describe('stall signals', () => {
     c.stop();
     await running;
   }, 30_000);
+});
+
+describe('redrive', () => {
+  const cli = (args: string[]) => spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('sends 100 dead letters back once each, in order per partition, without the failure headers; again sends nothing; --dry-run sends nothing', async () => {
+    const topic = unique('invoices');
+    const N = 100;
+    await send(
+      topic,
+      Array.from({ length: N }, (_, i) => ({ key: `k${i % 7}`, value: `v-${String(i).padStart(3, '0')}` })),
+      2,
+    );
+    // All of them fail for good (a bad payload): all go to the dead-letter topic.
+    const c = await consumer(topic, { deadLetter: true, createTopics: true });
+    let dead = 0;
+    await c.run(async () => {
+      if (++dead === N) setTimeout(() => c.stop(), 100);
+      throw Object.assign(new Error('schema mismatch'), { retriable: false });
+    });
+    const dlt = `${topic}-dlt`;
+
+    const dry = cli(['redrive', '--brokers', config['bootstrap.servers'], '--from', dlt, '--dry-run']);
+    expect(dry.stdout).toContain(`dry run: would send ${N} of ${N} dead letters in ${dlt} (${N} to ${topic})`);
+    expect(dry.status).toBe(0);
+
+    const first = cli(['redrive', '--brokers', config['bootstrap.servers'], '--from', dlt]);
+    console.log(`redrive: ${first.stdout.trim()}`);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain(`sent ${N} of ${N} dead letters in ${dlt} (${N} to ${topic})`);
+    const second = cli(['redrive', '--brokers', config['bootstrap.servers'], '--from', dlt]);
+    expect(second.stdout).toContain(`sent 0 of 0 dead letters in ${dlt}`);
+
+    // The original topic now holds each message twice: the original, then the redriven copy, on
+    // the same partition, in the dead-letter topic's order (and so, per key, in the original order).
+    const records = await read(topic, 2 * N);
+    const letters = await read(dlt, N);
+    expect(records).toHaveLength(2 * N);
+    for (const partition of [0, 1]) {
+      const values = records.filter((r) => r.partition === partition).map((r) => r.value);
+      const half = values.length / 2;
+      const lettered = letters.filter((l) => l.headers['kafka_dlt-original-partition']!.readInt32BE(0) === partition).map((l) => l.value);
+      expect(values.slice(half)).toEqual(lettered);
+      expect([...values.slice(half)].sort()).toEqual([...values.slice(0, half)].sort()); // once each
+      for (const key of new Set(records.map((r) => r.key))) {
+        const ofKey = records.filter((r) => r.partition === partition && r.key === key).map((r) => r.value);
+        expect(ofKey.slice(ofKey.length / 2)).toEqual(ofKey.slice(0, ofKey.length / 2)); // per key, the original order
+      }
+    }
+    const copies = records.filter((r) => r.offset >= N / 2 - 10).slice(-10);
+    for (const r of copies) expect(Object.keys(r.headers).filter((k) => k.startsWith('kafka_dlt') || k.startsWith('velo-retry'))).toEqual([]);
+  }, 120_000);
+
+  it('refuses bad flags with a usage message and exit code 2', () => {
+    for (const args of [
+      ['redrive'],
+      ['redrive', '--from', 'x'],
+      ['redrive', '--brokers', 'b', '--from', 'x', '--limit', 'many'],
+      ['redrive', '--brokers', 'b', '--from', 'x', '--colour'],
+      ['frobnicate'],
+    ]) {
+      const r = cli(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^velo-retry: .+\nusage:/);
+    }
+  });
 });

@@ -5,6 +5,8 @@
 //   stats <inflight> <buffered>    every 20 ms
 //   closed <ms>                    close() resolved after <ms> (with --close-after)
 // argv: brokers topic group concurrency delayMs [--close-after N] [--commit-interval ms] [--max-buffered n]
+//       [--retry-delays 300,600 --fail-every N]: with retry topics, every Nth message (by offset) fails
+//       its first attempt and goes to the first retry topic
 'use strict';
 const path = require('node:path');
 const { createConsumer } = require(path.join(__dirname, '..', '..', 'dist', 'kafka'));
@@ -18,6 +20,12 @@ const closeAfter = flag('close-after');
 const out = (line) => process.stdout.write(`${line}\n`);
 
 (async () => {
+  const delaysFlag = process.argv.indexOf('--retry-delays');
+  const failEvery = flag('fail-every');
+  const retry =
+    delaysFlag > 0
+      ? { retryTopics: { delays: process.argv[delaysFlag + 1].split(',').map(Number) }, createTopics: true, deadLetter: true, retry: { retries: 0 } }
+      : {};
   const c = await createConsumer(
     // A short session: the group gives a killed child's partitions away within seconds.
     { 'bootstrap.servers': brokers, 'group.id': group, 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500 },
@@ -27,6 +35,7 @@ const out = (line) => process.stdout.write(`${line}\n`);
       concurrency: Number(concurrency),
       commitInterval: flag('commit-interval') ?? 1000,
       maxBuffered: flag('max-buffered') ?? 1000,
+      ...retry,
     },
   );
   c.client.on('offset.commit', (err, offsets) => {
@@ -38,7 +47,8 @@ const out = (line) => process.stdout.write(`${line}\n`);
   const ms = Number(delay);
   await c.run(async (m) => {
     if (ms > 0) await new Promise((r) => setTimeout(r, ms));
-    out(`done ${m.partition} ${m.offset}`);
+    if (failEvery && m.topic === topic && m.offset % failEvery === 0) throw new Error('first attempt: temporarily unavailable');
+    out(`done ${m.partition} ${m.offset} ${m.value.toString().trim()}`);
     if (++n === closeAfter) c.stop();
   });
   const t0 = performance.now();

@@ -18,6 +18,8 @@ export type {
 } from './consumer';
 export { ParkedError } from './consumer';
 export { ensureTopic, deleteTopic } from './admin';
+export { redrive } from './redrive';
+export type { RedriveOptions, RedriveProgress, RedriveSummary } from './redrive';
 export type { TopicSpec } from './admin';
 export type { KafkaOptions } from './client';
 export { loadDriver } from './driver';

@@ -213,7 +213,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 class Consumer implements VeloConsumer {
   private readonly partitions = new Map<string, Partition>();
   private readonly epochs = new Map<string, number>();
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Dispatcher;
   private algorithm: LimitAlgorithm;
   private handler: Handler | undefined;
   private buffered = 0;
@@ -315,7 +315,11 @@ class Consumer implements VeloConsumer {
         new Error(`velo-retry/kafka: run() or iteration already ${this.state === 'closed' ? 'ended: the consumer is closed' : 'started on this consumer'}`),
       );
     this.handler = handler;
-    if (iterating) this.algorithm = new FixedLimit(1);
+    if (iterating) {
+      // One message at a time, in each partition's order (key lanes would reorder a partition's keys).
+      this.algorithm = new FixedLimit(1);
+      this.dispatcher = new Dispatcher('partition');
+    }
     this.retrying = !iterating;
     this.state = 'running';
     let resolve!: () => void;
