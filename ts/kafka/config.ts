@@ -13,6 +13,12 @@ const CALLBACKS = new Set(['dr_cb', 'dr_msg_cb', 'event_cb', 'rebalance_cb', 'of
 
 const name = (key: string) => `config["${key}"]`;
 
+/**
+ * Integer properties that also take a name for a value (librdkafka's rdkafka_conf.c `.s2i`
+ * tables on _RK_C_INT properties; in 2.12 only the acks).
+ */
+const INTEGER_NAMES: Readonly<Record<string, readonly string[]>> = { 'request.required.acks': ['all'], acks: ['all'] };
+
 function checkProperty(key: string, value: unknown): void {
   if (CALLBACKS.has(key)) {
     if (typeof value !== 'boolean' && typeof value !== 'function') throw typeError(name(key), 'a boolean or a function', value);
@@ -31,6 +37,7 @@ function checkProperty(key: string, value: unknown): void {
       throw typeError(name(key), 'a boolean (or "true" / "false")', value);
     case 'integer':
     case 'float': {
+      if (typeof value === 'string' && INTEGER_NAMES[key]?.includes(value.trim().toLowerCase())) return;
       const text = typeof value === 'string' ? value.trim() : undefined;
       const n = typeof value === 'number' ? value : text !== undefined && text !== '' ? Number(text) : NaN;
       if (typeof value !== 'number' && typeof value !== 'string')
