@@ -42,6 +42,7 @@ describe('librdkafka config values, checked against their type', () => {
       'enable.idempotence': 'true',
       'compression.codec': 'LZ4',
       'socket.timeout.ms': 1000,
+      acks: 'all',
     };
     const attempt = createProducer(config, { connectTimeout: 200, retry: { retries: 0 } });
     await expect(attempt).rejects.not.toThrow(TypeError);
