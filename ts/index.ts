@@ -36,6 +36,10 @@ export {
 export { AdaptiveLimiter } from './limit';
 export type { AdaptiveLimiterOptions, LimiterKind, Permit } from './limit';
 
+/** A count-based circuit breaker over a sliding time window (the consumer's, usable on its own). */
+export { CircuitBreaker } from './breaker';
+export type { CircuitBreakerOptions, BreakerState } from './breaker';
+
 /** Metrics and the buffer pool. */
 export { RetryMetrics } from './metrics';
 export type { RetryMetricsOptions, MetricsSnapshot, LatencySummary, SeriesValues } from './metrics';
