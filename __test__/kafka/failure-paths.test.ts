@@ -89,6 +89,44 @@ describe('retry topics and parked keys', () => {
     expect(s.counters['consumer_retried{category="Unknown",consumer="rt"}']).toBeGreaterThanOrEqual(4);
     expect(s.gauges['consumer_parked_keys{consumer="rt"}']).toBe(0); // cleared
   }, 60_000);
+  it('retry records with corrupt headers: an unreadable due time is handled at once, a far-future one held for the delay only; both counted', async () => {
+    const topic = unique('corrupt');
+    await send(topic, [{ key: 'seed', value: 'seed' }]);
+    const metrics = new RetryMetrics({ implementation: 'js' });
+    const retryTopic = `${topic}-retry-500`;
+    // Created by the consumer with the source's partition count; then garbage goes straight in.
+    const c = await consumer(topic, { retryTopics: { delays: ['500ms'] }, createTopics: true, metrics, name: 'corrupt' });
+    const p = await createProducer(config, { binaryHeaders: true });
+    const far = Buffer.alloc(8, 0x7f); // a readable due time 292 million years away
+    await p.sendMany([
+      { topic: retryTopic, partition: 0, key: 'a', value: 'no-headers' },
+      { topic: retryTopic, partition: 0, key: 'b', value: 'nine-bytes', headers: { 'retry_topic-backoff-timestamp': Buffer.alloc(9, 1) } },
+      { topic: retryTopic, partition: 0, key: 'c', value: 'empty', headers: { 'retry_topic-backoff-timestamp': Buffer.alloc(0) } },
+      {
+        topic: retryTopic,
+        partition: 0,
+        key: 'd',
+        value: 'far-future',
+        headers: { 'retry_topic-backoff-timestamp': far, 'kafka_dlt-original-partition': 'xx', 'velo-retry-attempts': 'many' },
+      },
+    ]);
+    await p.close();
+    const seen: { value: string; at: number }[] = [];
+    const t0 = performance.now();
+    await c.run(async (m) => {
+      seen.push({ value: m.value!.toString(), at: performance.now() - t0 });
+      if (seen.length === 5) c.stop();
+    });
+    const at = Object.fromEntries(seen.map((x) => [x.value, x.at]));
+    console.log(`corrupt retry records handled at: ${seen.map((x) => `${x.value} ${x.at.toFixed(0)} ms`).join(', ')}`);
+    expect(Object.keys(at).sort()).toEqual(['empty', 'far-future', 'nine-bytes', 'no-headers', 'seed']);
+    // The far-future one waited (it is behind the others on its partition), but no more than the delay plus delivery.
+    expect(at['far-future']!).toBeGreaterThanOrEqual(500);
+    expect(at['far-future']!).toBeLessThan(10_000);
+    const s = metrics.snapshot();
+    expect(s.counters['consumer_retry_headers_unreadable{consumer="corrupt"}']).toBe(3);
+    expect(s.counters['consumer_retry_due_clamped{consumer="corrupt"}']).toBe(1);
+  }, 60_000);
 });
 
 describe('the dead-letter topic', () => {

@@ -405,18 +405,31 @@ class Consumer implements VeloConsumer {
    * A retry record is handled only once due: one that is not yet pauses its partition (consume
    * goes on), seeks it back to the record, and resumes it at the due time. Due times only grow
    * along a retry partition (one delay per topic), so nothing behind it is due earlier. A record
-   * whose due time cannot be read is handled now, as a fresh message, and counted.
+   * whose due time cannot be read is handled now, as a fresh message, and counted; one due later
+   * than its topic's delay from now is held for the delay only, and counted.
    */
   private notDue(p: Partition, m: DriverMessage): boolean {
-    const due = this.paths!.dueAt(m.topic, headersOf(m.headers));
-    if (due === undefined) {
-      this.retryMetrics
-        ?._counter('consumer_retry_headers_unreadable', 'Retry records whose due time could not be read, handled at once.', { consumer: this.co.name })
-        .add();
+    const now = Date.now();
+    let wait: number;
+    if (p.dueHeld?.offset === m.offset) {
+      // Read again (after its wait, or fetched before the seek): due by the time decided the first time.
+      wait = p.dueHeld.until - now;
+    } else {
+      const due = this.paths!.dueIn(m.topic, headersOf(m.headers), now);
+      if (due === undefined || due.clamped) {
+        const [name, help] =
+          due === undefined
+            ? ['consumer_retry_headers_unreadable', 'Retry records whose due time could not be read, handled at once.']
+            : ['consumer_retry_due_clamped', "Retry records due later than their topic's delay from now (clock skew or a corrupt header), held for the delay."];
+        this.retryMetrics?._counter(name, help, { consumer: this.co.name }).add();
+      }
+      wait = due?.wait ?? 0;
+      p.dueHeld = { offset: m.offset, until: now + wait };
+    }
+    if (wait <= 0) {
+      p.dueHeld = undefined;
       return false;
     }
-    const wait = due - Date.now();
-    if (wait <= 0) return false;
     this.setPaused(p, 'due', true);
     this.client.seek({ topic: m.topic, partition: m.partition, offset: m.offset }, 0, () => {});
     clearTimeout(p.dueTimer);

@@ -27,6 +27,8 @@ export class Partition {
   stalled = false;
   /** Resumes it when its first retry record not yet due is due. */
   dueTimer: NodeJS.Timeout | undefined;
+  /** That record, and when it is due by this process's clock (it may have been held to its topic's delay). */
+  dueHeld: { offset: number; until: number } | undefined;
   /** Why fetching from it is paused; librdkafka's pause is on while any reason holds. */
   readonly pauses = new Set<PauseReason>();
   private drainWaiters: (() => void)[] = [];

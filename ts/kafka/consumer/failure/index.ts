@@ -98,10 +98,20 @@ export class FailurePaths {
     return dlt === undefined ? undefined : { kind: 'dead-letter', topic: dlt };
   }
 
-  /** When a retry record is due (epoch ms), or undefined for a source record or one without a readable due time. */
-  dueAt(topic: string, headers: RecordHeaders): number | undefined {
-    if (!this.stages.has(topic)) return undefined;
-    return readNumber(headers, H.dueAt, 'bigInteger');
+  /**
+   * How long until a retry record is due (ms, <= 0: due now), or undefined for a source record or
+   * one without a readable due time. A record was produced before it was read, so its topic's delay
+   * from now is never early: a due time beyond that (clock skew between hosts, or a corrupt header)
+   * is held to it, and reported as `clamped`.
+   */
+  dueIn(topic: string, headers: RecordHeaders, now: number): { wait: number; clamped: boolean } | undefined {
+    const stage = this.stages.get(topic);
+    if (stage === undefined) return undefined;
+    const due = readNumber(headers, H.dueAt, 'bigInteger');
+    if (due === undefined) return undefined;
+    const delay = this.delays[stage.index]!;
+    const wait = due - now;
+    return wait > delay ? { wait: delay, clamped: true } : { wait, clamped: false };
   }
 
   /** Where a message first came from: itself, or what its failure headers say (when they are readable). */
