@@ -2,9 +2,11 @@
 // npm run demo [-- --brokers host:port] [-- --messages N]
 //
 // A consumer waits for a topic that does not exist yet, the topic is created, N messages are
-// produced and all N consumed, then the metrics. With no --brokers and no KAFKA_BROKERS it runs on
+// produced and consumed in parallel; one message fails until it goes through a retry topic (its
+// key's later messages wait behind it), one poison message goes to the dead-letter topic; then
+// the metrics. With no --brokers and no KAFKA_BROKERS it runs on
 // librdkafka's in-process mock cluster, so it needs nothing but `npm install`. Exits 0 only when
-// every message came back, exactly once.
+// every message came back, exactly once and in key order, and the poison one is dead-lettered.
 'use strict';
 const { randomUUID } = require('node:crypto');
 const { RetryMetrics, implementation } = require('..');
@@ -16,6 +18,10 @@ function arg(name, fallback) {
 }
 
 const N = Number(arg('messages', '20000'));
+/** Fails while read from the source topic: through the retry topic it succeeds. */
+const FLAKY = 7;
+/** Fails for good (not retriable): dead-lettered. */
+const POISON = 42;
 const VALUE_BYTES = 256;
 const tty = process.stdout.isTTY;
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -53,11 +59,14 @@ async function cluster(driver) {
 }
 
 async function main() {
-  if (!(Number.isInteger(N) && N > 0)) throw new RangeError(`--messages must be a positive integer, got ${arg('messages')}`);
+  if (!(Number.isInteger(N) && N >= 100)) throw new RangeError(`--messages must be an integer >= 100, got ${arg('messages')}`);
   const driver = loadDriver();
   const { brokers, mock, describe } = await cluster(driver);
   const config = { 'bootstrap.servers': brokers };
   const topic = `velo-demo-${randomUUID().slice(0, 8)}`;
+  const retryTopic = `${topic}-retry-1000`;
+  const deadLetterTopic = `${topic}-dlt`;
+  const deadLetters = [];
   const metrics = new RetryMetrics();
   console.log(`velo-retry demo: ${fmt(N)} messages through ${describe}`);
   console.log(`  librdkafka ${driver.librdkafkaVersion}, hot paths: ${implementation}\n`);
@@ -72,7 +81,16 @@ async function main() {
       fromBeginning: true,
       waitTimeout: '60s',
       metrics,
-      retry: { strategy: { kind: 'exponential', initial: '250ms', max: '2s', multiplier: 1.5 } },
+      name: 'demo',
+      // Handler failures: 2 retries in place, then a retry topic 1 s later, then the dead-letter topic.
+      retry: { retries: 2, strategy: { kind: 'exponential', initial: '250ms', max: '2s', multiplier: 1.5 } },
+      retryTopics: { delays: ['1s'] },
+      deadLetter: true,
+      createTopics: !mock,
+      onDeadLetter: (m, error) => {
+        deadLetters.push(Number(m.headers.seq.toString()));
+        console.log(`   dead-lettered message ${m.headers.seq} (key ${m.key}) to ${deadLetterTopic}: ${error.message}`);
+      },
       onTopicWait: ({ attempt, delay, elapsed }) =>
         console.log(`   check ${attempt + 1}: missing; next check in ${Math.round(delay)} ms (${secs(elapsed)} waited)`),
     },
@@ -82,11 +100,12 @@ async function main() {
   await new Promise((r) => setTimeout(r, 2_500));
   if (mock) {
     // The mock cluster does not serve CreateTopics; it creates a topic when a client asks for it.
-    await new Promise((resolve, reject) => mock.getMetadata({ topic, timeout: 5_000 }, (e) => (e ? reject(e) : resolve())));
-    console.log(`2. created ${topic} (mock cluster: on first request, 4 partitions)`);
+    for (const t of [topic, retryTopic, deadLetterTopic])
+      await new Promise((resolve, reject) => mock.getMetadata({ topic: t, timeout: 5_000 }, (e) => (e ? reject(e) : resolve())));
+    console.log(`2. created ${topic} (mock cluster: on first request, 4 partitions), and its retry and dead-letter topics`);
   } else {
     await ensureTopic(config, topic, { partitions: 3 }, { metrics });
-    console.log(`2. created ${topic} with ensureTopic (3 partitions)`);
+    console.log(`2. created ${topic} with ensureTopic (3 partitions); the consumer creates its retry and dead-letter topics`);
   }
   const consumer = await consumerReady;
   console.log(`   consumer found it after ${consumer.topicWait.attempts} checks, ${secs(performance.now() - waitStart)} into the wait\n`);
@@ -117,6 +136,7 @@ async function main() {
   // 4. Consume them all, in parallel: one at a time per key, keys side by side, each message
   // ~2 ms of I/O, under the adaptive concurrency limit (printed as it moves).
   console.log(`4. consuming in parallel: per-key order (97 keys), adaptive concurrency, ~2 ms of I/O per message`);
+  console.log(`   message ${FLAKY} fails until retried from ${retryTopic}; message ${POISON} is poison`);
   const seen = new Uint8Array(N);
   const lastByKey = new Map();
   let received = 0;
@@ -131,22 +151,38 @@ async function main() {
   };
   const ticker = setInterval(show, 250);
   const deadline = setTimeout(() => consumer.stop(), 60_000);
+  const allIn = () => received === N - 1 && deadLetters.length === 1;
+  // The keys not held up by the retry: when they are all done, and how many there are.
+  const flakyKey = `customer-${FLAKY % 97}`;
+  let others = 0;
+  for (let i = 0; i < N; i++) if (i % 97 !== FLAKY % 97 && i !== POISON) others++;
+  const othersTotal = others;
+  let othersMs = 0;
+  let flakyRetried = 0;
   await consumer.run(async (m) => {
     const seq = Number(m.headers.seq.toString());
     const key = m.key.toString();
     if ((lastByKey.get(key) ?? -1) > seq) outOfOrder++;
     lastByKey.set(key, seq);
     await new Promise((r) => setTimeout(r, 2));
+    if (seq === FLAKY && m.topic === topic) throw new Error('downstream timed out');
+    if (seq === FLAKY) console.log(`   message ${FLAKY} handled from ${m.topic}, after its retries in place; key ${key}'s later messages followed it`);
+    if (seq === FLAKY) flakyRetried++;
+    if (seq === POISON) throw Object.assign(new TypeError(`cannot parse order ${seq}`), { retriable: false });
     if (seen[seq]++) duplicates++;
-    else received++;
-    if (received === N) consumer.stop();
+    else {
+      received++;
+      if (key !== flakyKey && --others === 0) othersMs = performance.now() - c0;
+    }
+    if (allIn()) consumer.stop();
   });
   clearInterval(ticker);
   clearTimeout(deadline);
   show();
   const consumeMs = performance.now() - c0;
   console.log(
-    `   ${fmt(received)} of ${fmt(N)} back, ${duplicates} duplicates, ${outOfOrder} out of key order, ${fmt(N / (consumeMs / 1000))} msg/s (sequential: ~450)\n`,
+    `   ${fmt(received)} of ${fmt(N - 1)} back (and 1 dead-lettered), ${duplicates} duplicates, ${outOfOrder} out of key order in ${secs(consumeMs)}; ` +
+      `the 96 other keys done in ${secs(othersMs)}, ${fmt(othersTotal / (othersMs / 1000))} msg/s (sequential: ~450)\n`,
   );
 
   await producer.close();
@@ -155,6 +191,7 @@ async function main() {
 
   // 5. What happened.
   const s = metrics.snapshot();
+  const counter = (name) => Object.entries(s.counters).reduce((sum, [k, v]) => (k.startsWith(`${name}{`) ? sum + v : sum), 0);
   console.log('5. metrics');
   console.table({
     attempts: s.attempts,
@@ -167,13 +204,19 @@ async function main() {
     'latency p50 ms': s.latency.p50,
     'latency p99 ms': s.latency.p99,
     'latency max ms': s.latency.max,
+    'sent to a retry topic': counter('consumer_retried'),
+    'dead-lettered': counter('consumer_dead_lettered'),
     'concurrency limit (last)': consumer.stats.limit,
     'most handled at once': consumer.stats.maxInflight,
   });
   console.log(metrics.toPrometheus());
 
-  const ok = received === N && duplicates === 0 && outOfOrder === 0;
-  console.log(ok ? `OK: all ${fmt(N)} messages came back.` : `FAILED: ${fmt(received)} of ${fmt(N)} came back, ${duplicates} duplicates.`);
+  const ok = allIn() && deadLetters[0] === POISON && flakyRetried === 1 && duplicates === 0 && outOfOrder === 0;
+  console.log(
+    ok
+      ? `OK: all ${fmt(N - 1)} good messages came back, the poison one is in ${deadLetterTopic}.`
+      : `FAILED: ${fmt(received)} of ${fmt(N - 1)} came back, ${duplicates} duplicates, ${outOfOrder} out of order, dead letters ${JSON.stringify(deadLetters)}.`,
+  );
   process.exit(ok ? 0 : 1);
 }
 
