@@ -33,9 +33,10 @@ export async function produceKeyed(topic: string, n: number, { partitions = 3, k
 /** The sequence number a test message carries. */
 export const seqOf = (value: Buffer | null): number => Number(value!.toString().trim());
 
-async function withClient<T>(groupId: string, f: (c: ConsumerClient) => Promise<T>): Promise<T> {
+/** A plain node-rdkafka consumer of its own (never the one under test), on the suite's broker or `on`. */
+export async function withClient<T>(groupId: string, f: (c: ConsumerClient) => Promise<T>, on: Record<string, unknown> = config): Promise<T> {
   const driver = loadDriver();
-  const c = new driver.KafkaConsumer({ ...config, 'group.id': groupId, 'enable.auto.commit': false }, {});
+  const c = new driver.KafkaConsumer({ ...on, 'group.id': groupId, 'enable.auto.commit': false }, {});
   await new Promise<void>((resolve, reject) => c.connect({ timeout: 10_000 }, (e) => (e ? reject(e) : resolve())));
   try {
     return await f(c);
@@ -45,25 +46,32 @@ async function withClient<T>(groupId: string, f: (c: ConsumerClient) => Promise<
 }
 
 /** The group's committed offset per partition (-1001 when none), read by a client that does not join the group. */
-export function committedOffsets(groupId: string, topic: string, partitions: number): Promise<number[]> {
-  return withClient(groupId, async (c) => {
-    const toppars = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
-    const got = await new Promise<{ partition: number; offset: number }[]>((resolve, reject) =>
-      c.committed(toppars, 10_000, (e, v) => (e ? reject(e) : resolve(v))),
-    );
-    return Array.from({ length: partitions }, (_, p) => got.find((t) => t.partition === p)?.offset ?? -1001);
-  });
+export function committedOffsets(groupId: string, topic: string, partitions: number, on: Record<string, unknown> = config): Promise<number[]> {
+  return withClient(
+    groupId,
+    async (c) => {
+      const toppars = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
+      const got = await new Promise<{ partition: number; offset: number }[]>((resolve, reject) =>
+        c.committed(toppars, 10_000, (e, v) => (e ? reject(e) : resolve(v))),
+      );
+      return Array.from({ length: partitions }, (_, p) => got.find((t) => t.partition === p)?.offset ?? -1001);
+    },
+    on,
+  );
 }
 
 /** Each partition's end offset (the offset the next message will get). */
-export function endOffsets(topic: string, partitions: number): Promise<number[]> {
-  return withClient(unique('watermarks'), (c) =>
-    Promise.all(
-      Array.from(
-        { length: partitions },
-        (_, p) => new Promise<number>((resolve, reject) => c.queryWatermarkOffsets(topic, p, 10_000, (e, w) => (e ? reject(e) : resolve(w.highOffset)))),
+export function endOffsets(topic: string, partitions: number, on: Record<string, unknown> = config): Promise<number[]> {
+  return withClient(
+    unique('watermarks'),
+    (c) =>
+      Promise.all(
+        Array.from(
+          { length: partitions },
+          (_, p) => new Promise<number>((resolve, reject) => c.queryWatermarkOffsets(topic, p, 10_000, (e, w) => (e ? reject(e) : resolve(w.highOffset)))),
+        ),
       ),
-    ),
+    on,
   );
 }
 

@@ -130,27 +130,44 @@ async function startBroker({ detached = false, timeoutMs = 90_000, messageMaxByt
   );
   const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4j}`, `-Dkafka.logs.dir=${dir}`, '-cp', cp];
   formatStorage(jvm, clusterId(), props);
+  const broker = { brokers: `127.0.0.1:${port}`, port, controllerPort, pid: 0, dir, logFile, classpath: cp };
+  await launch(broker, jvm, props, { detached, timeoutMs });
+  broker.stop = () => stopBroker(broker);
+  broker.logTail = (lines) => tail(logFile, lines);
+  // A crash and a restart on the same data dir and ports, for fault tests.
+  broker.kill = (signal = 'SIGKILL') => killBroker(broker, signal);
+  broker.restart = () => launch(broker, jvm, props, { detached, timeoutMs });
+  return broker;
+}
 
-  const out = fs.openSync(logFile, 'a');
+/** Starts the JVM for `broker` (its pid updated) and resolves once it logs READY. */
+async function launch(broker, jvm, props, { detached, timeoutMs }) {
+  const from = fs.existsSync(broker.logFile) ? fs.statSync(broker.logFile).size : 0;
+  const out = fs.openSync(broker.logFile, 'a');
   const child = spawn('java', [...jvm, 'kafka.Kafka', props], { stdio: ['ignore', out, out], detached });
   fs.closeSync(out);
-  const broker = { brokers: `127.0.0.1:${port}`, port, controllerPort, pid: child.pid, dir, logFile, classpath: cp };
-
+  broker.pid = child.pid;
   let exited = null;
   child.once('exit', (code, signal) => (exited = { code, signal }));
   const t0 = Date.now();
-  while (!tail(logFile, 400).includes(READY)) {
-    if (exited) throw new Error(`kafka exited before it was ready (${JSON.stringify(exited)}); log tail:\n${tail(logFile)}`);
+  // Only this start's lines count: a restart's log already holds an earlier READY.
+  const since = () => fs.readFileSync(broker.logFile).subarray(from).toString('utf8');
+  while (!since().includes(READY)) {
+    if (exited) throw new Error(`kafka exited before it was ready (${JSON.stringify(exited)}); log tail:\n${tail(broker.logFile)}`);
     if (Date.now() - t0 > timeoutMs) {
       child.kill('SIGKILL');
-      throw new Error(`kafka was not ready within ${timeoutMs} ms; log tail:\n${tail(logFile)}`);
+      throw new Error(`kafka was not ready within ${timeoutMs} ms; log tail:\n${tail(broker.logFile)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   if (detached) child.unref();
-  broker.stop = () => stopBroker(broker);
-  broker.logTail = (lines) => tail(logFile, lines);
-  return broker;
+}
+
+/** Sends `signal` to the broker and resolves once its process is gone. */
+async function killBroker(broker, signal) {
+  if (!alive(broker.pid)) return;
+  process.kill(broker.pid, signal);
+  while (alive(broker.pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
 function alive(pid) {

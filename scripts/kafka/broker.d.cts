@@ -8,6 +8,10 @@ export interface Broker {
   classpath: string;
   stop(): Promise<void>;
   logTail(lines?: number): string;
+  /** Sends the signal (default SIGKILL) and resolves once the process is gone; its data dir stays. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same data dir and ports; resolves once it is ready. */
+  restart(): Promise<void>;
 }
 export function startBroker(options?: { detached?: boolean; timeoutMs?: number; messageMaxBytes?: number }): Promise<Broker>;
 export function stopBroker(broker: { pid: number; dir: string }): Promise<void>;
