@@ -3,7 +3,7 @@
 //   done <partition> <offset>      a handler finished
 //   commit <partition> <offset>    a commit the broker accepted
 //   stats <inflight> <buffered>    every 20 ms
-//   closed <ms>                    close() resolved after <ms> (with --close-after)
+//   closed <ms>                    close() resolved after <ms> (with --close-after, or on SIGTERM)
 // argv: brokers topic group concurrency delayMs [--close-after N] [--commit-interval ms] [--max-buffered n]
 //       [--retry-delays 300,600 --fail-every N]: with retry topics, every Nth message (by offset) fails
 //       its first attempt and goes to the first retry topic
@@ -41,6 +41,7 @@ const out = (line) => process.stdout.write(`${line}\n`);
   c.client.on('offset.commit', (err, offsets) => {
     if (!err) for (const o of offsets) out(`commit ${o.partition} ${o.offset}`);
   });
+  process.once('SIGTERM', () => c.stop()); // stops, drains, commits and closes, then exits 0
   const stats = setInterval(() => out(`stats ${c.stats.inflight} ${c.stats.buffered}`), 20);
   stats.unref();
   let n = 0;
