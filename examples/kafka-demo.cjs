@@ -89,7 +89,9 @@ async function main() {
       createTopics: !mock,
       onDeadLetter: (m, error) => {
         deadLetters.push(Number(m.headers.seq.toString()));
-        console.log(`   dead-lettered message ${m.headers.seq} (key ${m.key}) to ${deadLetterTopic}: ${error.message}`);
+        console.log(
+          `   dead-lettered message ${m.headers.seq} (key ${m.key}) to ${deadLetterTopic}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       },
       onTopicWait: ({ attempt, delay, elapsed }) =>
         console.log(`   check ${attempt + 1}: missing; next check in ${Math.round(delay)} ms (${secs(elapsed)} waited)`),
