@@ -17,11 +17,16 @@ const version = `${(v >> 24) & 0xff}.${(v >> 16) & 0xff}.${(v >> 8) & 0xff}`;
 
 const schema = {};
 const consumerOnly = [];
+const globalNames = new Set();
+const topicNames = new Set();
+let section = '';
 for (const line of md.split('\n')) {
+  if (line.startsWith('## ')) section = line;
   const cells = line.split('|').map((c) => c.trim());
   if (cells.length < 6 || !/^[a-z][a-z0-9._]*$/.test(cells[0])) continue;
   const [name, scope, range] = cells;
-  if (scope === 'C') consumerOnly.push(name);
+  (section.startsWith('## Topic') ? topicNames : globalNames).add(name);
+  if (scope === 'C' && !consumerOnly.includes(name)) consumerOnly.push(name);
   const type = /\*Type: ([^*]+)\*/.exec(line)?.[1];
   if (!type) continue;
   if (type === 'integer' || type === 'float') {
@@ -55,6 +60,13 @@ ${body}
 
 /** Properties only a consumer takes (librdkafka warns when a producer is given them). */
 export const CONSUMER_ONLY: ReadonlySet<string> = new Set(${JSON.stringify(consumerOnly)});
+
+/**
+ * Topic-level properties with no global namesake. node-rdkafka hands librdkafka a topic config of
+ * its own (empty unless given), which replaces any topic-level default set in the global config:
+ * these must go in the topic config to take effect.
+ */
+export const TOPIC_ONLY: ReadonlySet<string> = new Set(${JSON.stringify([...topicNames].filter((n) => !globalNames.has(n)))});
 `,
 );
 console.log(`ts/kafka/config-schema.ts: ${Object.keys(schema).length} properties from librdkafka ${version}`);

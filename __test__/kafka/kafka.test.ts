@@ -251,6 +251,38 @@ describe('producer and consumer round trip', () => {
   });
 });
 
+describe('topic-level properties in the one config', () => {
+  // node-rdkafka's own topic config replaces topic-level defaults set in the global config; the
+  // façade passes them where they act. Each of these fails when the property is silently ignored.
+  it("consumer: 'auto.offset.reset': 'earliest' in config reads a new group from the start", async () => {
+    const topic = name('reset');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const p = await producer();
+    await p.sendMany(Array.from({ length: 10 }, (_, i) => ({ topic, value: String(i) })));
+    const c = await createConsumer({ ...config, 'group.id': name('group'), 'auto.offset.reset': 'earliest' }, { topics: [topic], waitTimeout: 10_000 });
+    closers.push(() => c.close());
+    const got: string[] = [];
+    const deadline = setTimeout(() => c.stop(), 15_000);
+    await c.run((m) => {
+      got.push(m.value!.toString());
+      if (got.length === 10) c.stop();
+    });
+    clearTimeout(deadline);
+    expect(got).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+  });
+
+  it("producer: 'acks': 0 in config takes effect (no offset comes back, as librdkafka reports for acks 0)", async () => {
+    const topic = name('acks0');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const zero = await createProducer({ ...config, acks: 0 }, { idempotence: false });
+    closers.push(() => zero.close());
+    const all = await producer();
+    const [unacked, acked] = [await zero.send({ topic, value: 'a' }), await all.send({ topic, value: 'b' })];
+    expect(unacked.offset).toBeLessThan(0);
+    expect(acked.offset).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('waiting for topics', () => {
   it('finds a topic created 2 s into the wait within one retry interval of its creation', async () => {
     const topic = name('late');

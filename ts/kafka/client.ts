@@ -55,7 +55,7 @@ export function resolveKafkaOptions(options: KafkaOptions, what: string): Resolv
   };
 }
 
-export { checkConfig } from './config';
+export { checkConfig, splitConfig } from './config';
 
 /** Disconnects and resolves when the driver says it is done. A producer flushes first, for `flushTimeout` ms (node-rdkafka: 5 s). */
 export function disconnect(client: Client, flushTimeout?: number): Promise<void> {

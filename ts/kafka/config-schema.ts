@@ -229,11 +229,32 @@ export const CONSUMER_ONLY: ReadonlySet<string> = new Set([
   'enable.partition.eof',
   'check.crcs',
   'auto.commit.enable',
-  'enable.auto.commit',
-  'auto.commit.interval.ms',
   'auto.offset.reset',
   'offset.store.path',
   'offset.store.sync.interval.ms',
-  'offset.store.method',
+  'consume.callback.max.messages',
+]);
+
+/**
+ * Topic-level properties with no global namesake. node-rdkafka hands librdkafka a topic config of
+ * its own (empty unless given), which replaces any topic-level default set in the global config:
+ * these must go in the topic config to take effect.
+ */
+export const TOPIC_ONLY: ReadonlySet<string> = new Set([
+  'request.required.acks',
+  'acks',
+  'request.timeout.ms',
+  'message.timeout.ms',
+  'delivery.timeout.ms',
+  'queuing.strategy',
+  'produce.offset.report',
+  'partitioner',
+  'partitioner_cb',
+  'msg_order_cmp',
+  'compression.level',
+  'auto.commit.enable',
+  'auto.offset.reset',
+  'offset.store.path',
+  'offset.store.sync.interval.ms',
   'consume.callback.max.messages',
 ]);

@@ -5,7 +5,7 @@
 // property's range or set a RangeError, both naming the property. Properties librdkafka does not
 // list (set by plugins, or newer than this table) are left to librdkafka.
 import { checkObject, rangeError, typeError } from '../validate';
-import { CONFIG_SCHEMA, LIBRDKAFKA_VERSION } from './config-schema';
+import { CONFIG_SCHEMA, LIBRDKAFKA_VERSION, TOPIC_ONLY } from './config-schema';
 import type { ClientConfig } from './driver';
 
 /** node-rdkafka's own options and callbacks, which are not librdkafka properties. */
@@ -65,4 +65,24 @@ export function checkConfig(config: unknown): ClientConfig {
     if (value !== undefined) checkProperty(key, value);
   }
   return config as ClientConfig;
+}
+
+/**
+ * node-rdkafka's two configs from one: the global properties, and the topic-level ones that have no
+ * global namesake (acks, message.timeout.ms, request.timeout.ms, partitioner, auto.offset.reset...).
+ * node-rdkafka gives librdkafka a topic config of its own, empty unless one is passed, and it
+ * replaces the topic defaults a global config sets: `message.timeout.ms: 3000` in the global config
+ * alone leaves the 300 s default in force (measured: a message to an unreachable broker timed out
+ * after 3.5 s with it in the topic config, not within 30 s with it in the global one). So the
+ * façade takes one config, as librdkafka documents it, and passes each property where it acts.
+ */
+export function splitConfig(config: ClientConfig): { global: ClientConfig; topic: ClientConfig } {
+  const global: ClientConfig = {};
+  const topic: ClientConfig = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    if (TOPIC_ONLY.has(key)) topic[key] = value;
+    else global[key] = value;
+  }
+  return { global, topic };
 }

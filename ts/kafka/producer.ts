@@ -8,7 +8,7 @@ import type { MetricsTwin } from '../metrics/twin';
 import { continueAfterFailure, retry } from '../retry';
 import { checkBoolean, checkNumber, typeError } from '../validate';
 import { binaryHeadersSupported } from './binary-headers';
-import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type KafkaOptions, type ResolvedKafkaOptions } from './client';
+import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, splitConfig, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type KafkaError, type ProducerClient } from './driver';
 import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
 import { Attempt, Batch, BatchItem, Outgoing, Send, type Payload, type SendRetrier } from './settlers';
@@ -58,7 +58,8 @@ export async function createProducer(config: Record<string, unknown>, options: P
   };
   if (options.binaryHeaders !== undefined) checkBoolean('options.binaryHeaders', options.binaryHeaders);
   const binaryHeaders = options.binaryHeaders ?? binaryHeadersSupported(driver);
-  const client = await connectFresh(() => new driver.Producer(conf), resolved);
+  const { global, topic } = splitConfig(conf);
+  const client = await connectFresh(() => new driver.Producer(global, topic), resolved);
   const messageTimeout = Number(base['message.timeout.ms'] ?? base['delivery.timeout.ms'] ?? 300_000);
   return new Producer(client, resolved, pollInterval, Number.isFinite(messageTimeout) && messageTimeout > 0 ? messageTimeout : 300_000, binaryHeaders);
 }

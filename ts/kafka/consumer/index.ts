@@ -17,7 +17,7 @@ import type { MetricsTwin } from '../../metrics/twin';
 import { continueAfterFailure, retry, type RetryOptions } from '../../retry';
 import { sleep } from '../../timers';
 import { checkFunction, checkNumber, typeError } from '../../validate';
-import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, type ResolvedKafkaOptions } from '../client';
+import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, splitConfig, type ResolvedKafkaOptions } from '../client';
 import { ensureTopic } from '../admin';
 import { binaryHeadersSupported } from '../binary-headers';
 import { CONSUMER_ONLY } from '../config-schema';
@@ -143,7 +143,9 @@ export async function createConsumer(config: Record<string, unknown>, options: C
   if (paths)
     for (const t of [...paths.retryTopics, ...sources.map((s) => paths.deadLetterTopic(s)).filter((t) => t !== undefined)])
       checkTopicName(`the topic ${t} (from options.retryTopics / options.deadLetter)`, t);
-  const client = await connectFresh(() => new driver.KafkaConsumer(conf, options.fromBeginning ? { 'auto.offset.reset': 'earliest' } : {}), resolved);
+  const { global, topic } = splitConfig(conf);
+  if (options.fromBeginning) topic['auto.offset.reset'] = 'earliest';
+  const client = await connectFresh(() => new driver.KafkaConsumer(global, topic), resolved);
   let producer: VeloProducer | undefined;
   try {
     const brokers = String(base['bootstrap.servers'] ?? base['metadata.broker.list'] ?? '<brokers>');
