@@ -1,6 +1,6 @@
 // The parallel consumer on the real broker: per-key order under concurrency, commits that never
 // pass unfinished work, bounded buffering, and close. Crashes and rebalances are in
-// consumer-faults.test.ts.
+// __test__/faults/consumer.test.ts.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { RetryMetrics } from '../../ts';

@@ -2,6 +2,9 @@
 // data dir and ports: a broker of this file's own (scripts/kafka/broker.cjs), not the suite's.
 // What is read back is read by a plain node-rdkafka consumer, assigned every partition from offset
 // 0, not by the code under test.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsumer, createProducer, ensureTopic, type VeloProducer } from '../../ts/kafka';
 import { committedOffsets, endOffsets } from '../support/kafka';
@@ -129,4 +132,43 @@ describe('a broker killed with SIGKILL mid-run, restarted on its data dir', () =
     expect(distinct).toBe(n);
     expect(committed).toEqual(ends);
   }, 180_000);
+});
+
+describe('producer close() with its broker gone', () => {
+  it('returns within its timeout with every send settled, and the process exits right after', async () => {
+    const topic = await freshTopic();
+    const TIMEOUT = 2_000;
+    const child = spawn(process.execPath, [join(__dirname, '..', 'support', 'producer-child.cjs'), broker.brokers, topic, String(TIMEOUT)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<{ code: number | null; at: number }>((r) => child.on('exit', (code) => r({ code, at: performance.now() })));
+    let acked = 0;
+    let closed: { ms: number; settled: number; sent: number; at: number } | undefined;
+    let ackedEnough: () => void;
+    const warmed = new Promise<void>((r) => (ackedEnough = r));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const [what, a, b, c] = line.split(' ');
+      if (what === 'acked' && (acked = Number(a)) >= 5_000) ackedEnough();
+      if (what === 'closed') closed = { ms: Number(a), settled: Number(b), sent: Number(c), at: performance.now() };
+    });
+    await Promise.race([warmed, exited.then(() => Promise.reject(new Error(`child exited early: ${stderr}`)))]);
+    await broker.kill('SIGKILL');
+    await sleep(500); // sends pile up in librdkafka with nobody to take them
+    child.kill('SIGTERM');
+    const exit = await exited;
+    await broker.restart();
+    console.log(
+      `producer close(${TIMEOUT}) with the broker gone: ${acked} acknowledged before the kill; close() took ${closed?.ms} ms, ` +
+        `${closed?.settled} of ${closed?.sent} sends settled; exited ${closed ? (exit.at - closed.at).toFixed(0) : '?'} ms after; code ${exit.code} ${stderr}`,
+    );
+    expect(exit.code).toBe(0);
+    expect(closed).toBeDefined();
+    expect(closed!.sent).toBeGreaterThan(acked); // sends were outstanding when close() began
+    expect(closed!.settled).toBe(closed!.sent);
+    expect(closed!.ms).toBeGreaterThanOrEqual(TIMEOUT - 100); // it did wait: the flush could not finish
+    expect(closed!.ms).toBeLessThan(TIMEOUT + 1_000);
+    expect(exit.at - closed!.at).toBeLessThan(1_000); // nothing keeps the process alive after close()
+  }, 120_000);
 });

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// npm run soak -- --minutes N [--rate MSGS_PER_S]
+//
+// Retry storms against a broker that goes away: a broker of its own is stopped (SIGTERM) and
+// started again on its data dir every 20 s, while a producer sends at a steady rate, a consumer
+// handles in parallel, and topic checks (ensureTopic) are retried through every outage. Every
+// 10 s it samples RSS, heap (after a forced GC), active handles and the counts. At the end: the
+// table, whether memory and handles stayed flat after warm-up (the first quarter: peaks of the
+// later half against the earlier), and whether every acknowledged message was handled. Exits 1 when either fails. Not part of `npm test`: minutes long.
+'use strict';
+const path = require('node:path');
+const { startBroker } = require('./kafka/broker.cjs');
+const dist = path.join(__dirname, '..', 'dist');
+const { createConsumer, createProducer, ensureTopic } = require(`${dist}/kafka`);
+const { RetryMetrics } = require(dist);
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+const MINUTES = Number(arg('minutes', '5'));
+const RATE = Number(arg('rate', '1000'));
+const CYCLE_MS = 20_000;
+const SAMPLE_MS = 10_000;
+/** Growth past warm-up that counts as not flat: heap and RSS by this share, handles by this many. */
+const MAX_GROWTH = 0.25;
+const MAX_HANDLE_GROWTH = 10;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const mb = (n) => (n / 1024 / 1024).toFixed(1);
+
+async function main() {
+  if (!(MINUTES > 0)) throw new RangeError(`--minutes must be a positive number, got ${arg('minutes')}`);
+  if (!(Number.isInteger(RATE) && RATE > 0)) throw new RangeError(`--rate must be a positive integer, got ${arg('rate')}`);
+  if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc (npm run soak does)');
+  const broker = await startBroker();
+  const config = { 'bootstrap.servers': broker.brokers };
+  const topic = `soak-${Date.now()}`;
+  const metrics = new RetryMetrics();
+  await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 });
+  const producer = await createProducer(config, { metrics });
+  const consumer = await createConsumer({ ...config, 'group.id': `${topic}-group` }, { topics: [topic], fromBeginning: true, metrics });
+  const counts = { sent: 0, acked: 0, failed: 0, handled: 0, topicChecks: 0, outages: 0 };
+  const handled = new Set();
+  const acked = new Set();
+  const end = Date.now() + MINUTES * 60_000;
+  let running = true;
+
+  const consuming = consumer.run(async (m) => {
+    await sleep(1);
+    const seq = Number(m.value.toString());
+    if (!handled.has(seq)) {
+      handled.add(seq);
+      counts.handled++;
+    }
+  });
+
+  // The producer: RATE messages a second, in ticks of 100 ms.
+  const producing = (async () => {
+    while (running) {
+      for (let i = 0; i < RATE / 10; i++) {
+        const seq = counts.sent++;
+        producer.send({ topic, key: `k-${seq % 100}`, value: String(seq) }).then(
+          () => (acked.add(seq), counts.acked++),
+          () => counts.failed++,
+        );
+      }
+      await sleep(100);
+    }
+  })();
+
+  // Topic checks, retried by the engine through each outage.
+  const checking = (async () => {
+    while (running) {
+      await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 }, { metrics, retry: { timeout: '60s' } }).catch(() => {});
+      counts.topicChecks++;
+      await sleep(1_000);
+    }
+  })();
+
+  // The broker: down for half of each cycle.
+  const flapping = (async () => {
+    while (running && Date.now() + CYCLE_MS < end) {
+      await sleep(CYCLE_MS / 2);
+      if (!running) break;
+      await broker.kill('SIGTERM');
+      counts.outages++;
+      await sleep(CYCLE_MS / 2);
+      await broker.restart();
+    }
+  })();
+
+  const samples = [];
+  const t0 = Date.now();
+  const sample = () => {
+    global.gc();
+    const m = process.memoryUsage();
+    samples.push({
+      s: Math.round((Date.now() - t0) / 1000),
+      'rss MB': Number(mb(m.rss)),
+      'heap MB': Number(mb(m.heapUsed)),
+      handles: /** @type {{ _getActiveHandles(): unknown[] }} */ (/** @type {unknown} */ (process))._getActiveHandles().length,
+      sent: counts.sent,
+      acked: counts.acked,
+      failed: counts.failed,
+      handled: counts.handled,
+      'topic checks': counts.topicChecks,
+      outages: counts.outages,
+      retries: metrics.snapshot().retries,
+    });
+    console.error(`  soak: ${JSON.stringify(samples.at(-1))}`);
+  };
+  while (Date.now() < end) {
+    await sleep(Math.min(SAMPLE_MS, Math.max(0, end - Date.now())));
+    sample();
+  }
+  running = false;
+  await flapping;
+  await producing;
+  await checking;
+  await producer.close(60_000);
+  // Let the consumer catch up with what was acknowledged.
+  const deadline = Date.now() + 60_000;
+  while ([...acked].some((s) => !handled.has(s)) && Date.now() < deadline) await sleep(200);
+  consumer.stop();
+  await consuming;
+  await consumer.close();
+  sample();
+  await broker.stop();
+
+  console.table(samples);
+  // Heap and RSS swing with each outage (sends held while the broker is gone), so single samples
+  // are not compared: the peak of the later half of the run (after warm-up, the first quarter,
+  // the closing sample left out) against the peak of the earlier half.
+  const running = samples.slice(Math.floor((samples.length - 1) / 4), -1);
+  const half = Math.floor(running.length / 2);
+  const early = running.slice(0, half);
+  const late = running.slice(half);
+  const peak = (rows, key) => Math.max(...rows.map((r) => r[key]));
+  const growth = (key) => (peak(late, key) - peak(early, key)) / peak(early, key);
+  const flat =
+    early.length > 0 &&
+    growth('heap MB') <= MAX_GROWTH &&
+    growth('rss MB') <= MAX_GROWTH &&
+    peak(late, 'handles') - peak(early, 'handles') <= MAX_HANDLE_GROWTH;
+  const lost = [...acked].filter((s) => !handled.has(s)).length;
+  const range = (rows) => `${rows[0]?.s}-${rows.at(-1)?.s} s`;
+  console.log(
+    `peaks after warm-up, ${range(early)} vs ${range(late)}: heap ${peak(early, 'heap MB')} -> ${peak(late, 'heap MB')} MB, ` +
+      `rss ${peak(early, 'rss MB')} -> ${peak(late, 'rss MB')} MB, handles ${peak(early, 'handles')} -> ${peak(late, 'handles')}: ` +
+      `${flat ? 'flat' : 'NOT flat'} (limits +${MAX_GROWTH * 100}%, +${MAX_HANDLE_GROWTH} handles; needs --minutes 2 or more)`,
+  );
+  console.log(
+    `${counts.outages} outages; ${counts.acked} of ${counts.sent} sends acknowledged, ${counts.failed} failed; ${lost} acknowledged and never handled`,
+  );
+  process.exit(flat && lost === 0 ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
