@@ -279,6 +279,48 @@ describe.each([
   }, 120_000);
 });
 
+describe('a partition paused when it is revoked, assigned back later (cooperative-sticky)', () => {
+  it('is fetched again: librdkafka keeps a pause across a revoke and an assign, the consumer resumes it', async () => {
+    const topic = unique('repause');
+    const N = 3_000;
+    const P = 6;
+    await produceKeyed(topic, N, { partitions: P, keys: 60 });
+    const group = unique('g');
+    const conf = { 'partition.assignment.strategy': 'cooperative-sticky', 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 500 };
+    const seen = new Set<string>();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // a stalls, so its buffer fills and it pauses every partition (after the 1 s a full buffer waits).
+    const a = await consumer(topic, group, { concurrency: 4, maxBuffered: 20, drainTimeout: 500, commitInterval: 200 }, conf);
+    const runA = a.run(async (m) => {
+      await gate;
+      seen.add(id(m.partition, m.offset));
+      if (seen.size === N) a.stop();
+    });
+    while (a.stats.buffered < 20) await sleep(20);
+    await sleep(1_500);
+    // b joins: a gives up half of its partitions, paused.
+    const b = await consumer(topic, group, { concurrency: 16, commitInterval: 200 }, conf);
+    let byB = 0;
+    const runB = b.run(async (m) => {
+      seen.add(id(m.partition, m.offset));
+      byB++;
+    });
+    while (b.stats.assigned === 0 || byB < 50) await sleep(20);
+    const split = { a: a.stats.assigned, b: b.stats.assigned };
+    await b.close(10_000); // its partitions go back to a
+    await runB;
+    release();
+    const deadline = performance.now() + 40_000;
+    while (seen.size < N && performance.now() < deadline) await sleep(50);
+    console.log(`re-pause: partitions a ${split.a} / b ${split.b} while both ran; b handled ${byB}; ${seen.size} of ${N} handled after b left`);
+    a.stop();
+    await runA;
+    expect(split.b).toBeGreaterThan(0);
+    expect(seen.size).toBe(N);
+  }, 120_000);
+});
+
 describe('close()', () => {
   it('after 20,000 messages returns within 2 s, and the process exits right after', async () => {
     const topic = unique('close');

@@ -756,6 +756,10 @@ class Consumer implements VeloConsumer {
     try {
       if (cooperative) this.client.incrementalAssign(assignment);
       else this.client.assign(assignment);
+      // librdkafka keeps a partition's pause flag on its client across a revoke and a later assign
+      // (librdkafka issue #1849): one this client paused before losing it would come back paused,
+      // with no pause of ours to lift, and never be fetched again. A new assignment starts resumed.
+      this.client.resume(assignment);
     } catch {
       return; // disconnecting
     }
