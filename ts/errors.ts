@@ -101,3 +101,41 @@ export class BufferReleasedTwiceError extends VeloRetryError {
     super('velo-retry: this buffer was released to the pool twice', 'ERR_BUFFER_RELEASED_TWICE', false);
   }
 }
+
+/**
+ * A value's codec (options.serializer) could not encode it (that send rejects, nothing is sent) or
+ * could not decode a record's bytes (the consumer routes it as non-retriable: to the dead-letter
+ * topic when there is one). `field` is where in the value, when the codec says.
+ */
+export class CodecError extends VeloRetryError {
+  override readonly name: string = 'CodecError';
+  /** A malformed value fails the same way every time: not retried, not counted by a circuit breaker. */
+  readonly category: ErrorCategory = 'InvalidRequest';
+  constructor(
+    readonly codec: string,
+    readonly direction: 'encode' | 'decode',
+    /** What the codec said. */
+    readonly detail: string,
+    readonly field: string | undefined,
+    cause?: unknown,
+  ) {
+    super(
+      `velo-retry/kafka: the ${codec} codec could not ${direction} ${direction === 'encode' ? 'the value' : "a record's value"}${field === undefined ? '' : ` at ${field}`}: ${detail}`,
+      direction === 'encode' ? 'ERR_SERIALIZE' : 'ERR_DESERIALIZE',
+      false,
+      { cause },
+    );
+  }
+}
+
+/** An optional peer dependency an option asked for is not installed. */
+export class PeerMissingError extends VeloRetryError {
+  override readonly name: string = 'PeerMissingError';
+  constructor(
+    readonly packageName: string,
+    why: string,
+    cause?: unknown,
+  ) {
+    super(`velo-retry: ${why} needs the package ${packageName}: npm install ${packageName}`, 'ERR_PEER_MISSING', false, { cause });
+  }
+}

@@ -30,6 +30,8 @@ export {
   DriverMissingError,
   NativeUnavailableError,
   BufferReleasedTwiceError,
+  CodecError,
+  PeerMissingError,
 } from './errors';
 
 /** Adaptive concurrency limits around any async work (AIMD, Vegas, Gradient2, fixed). */

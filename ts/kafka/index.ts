@@ -23,5 +23,6 @@ export type { RedriveOptions, RedriveProgress, RedriveSummary } from './redrive'
 export type { TopicSpec } from './admin';
 export type { KafkaOptions } from './client';
 export { loadDriver } from './driver';
-export { RetryError, ProducerClosedError, DeliveryUnknownError, FlushTimeoutError, DriverMissingError } from '../errors';
+export { RetryError, ProducerClosedError, DeliveryUnknownError, FlushTimeoutError, DriverMissingError, CodecError, PeerMissingError } from '../errors';
+export type { Codec, CustomSerializer, Serializer, SerializerOptions } from './codec';
 export type { Driver, KafkaError } from './driver';

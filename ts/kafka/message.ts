@@ -1,6 +1,8 @@
 // What a producer sends: the message shape users pass, and its validation into what
 // node-rdkafka's produce() takes. Every check runs before anything is produced.
+import { CodecError } from '../errors';
 import { checkObject, rangeError, typeError } from '../validate';
+import type { Codec } from './codec';
 import type { Driver } from './driver';
 import { checkTopicName } from './topic-name';
 import type { Payload } from './settlers';
@@ -9,9 +11,10 @@ export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 export type Headers = Record<string, string | Buffer> | [string, string | Buffer][];
 
-export interface OutgoingMessage {
+/** `V`: what `value` may be; with options.serializer, any value its codec takes (null stays a tombstone). */
+export interface OutgoingMessage<V = Buffer | string | null> {
   topic: string;
-  value: Buffer | string | null;
+  value: V;
   key?: Buffer | string | null;
   headers?: Headers;
   /** Default: the partitioner picks. */
@@ -81,8 +84,19 @@ function toHeaders(h: Headers | undefined, message: string, binary: boolean): Re
   });
 }
 
+/** The value through its codec; a failure names the message and the field ('messages[3].value.amount'). */
+function encoded(name: string, codec: Codec, value: unknown): Buffer {
+  try {
+    return codec.serialize(value);
+  } catch (e) {
+    if (!(e instanceof CodecError)) throw e;
+    const at = e.field === undefined ? name : e.field.startsWith('(the value)') ? name + e.field.slice('(the value)'.length) : `${name}.${e.field}`;
+    throw new CodecError(e.codec, 'encode', e.detail, at, e.cause);
+  }
+}
+
 /** Validates a message and converts what librdkafka needs; `name` is how errors refer to it. */
-export function toPayload(m: OutgoingMessage, name: string, binaryHeaders: boolean): Payload {
+export function toPayload(m: OutgoingMessage<unknown>, name: string, binaryHeaders: boolean, codec?: Codec): Payload {
   checkObject(name, m);
   checkTopicName(`${name}.topic`, m.topic);
   if (m.partition !== undefined && (typeof m.partition !== 'number' || !Number.isInteger(m.partition) || m.partition < 0)) {
@@ -97,7 +111,7 @@ export function toPayload(m: OutgoingMessage, name: string, binaryHeaders: boole
     topic: m.topic,
     partition: m.partition ?? null,
     timestamp: m.timestamp ?? null,
-    value: toBuffer(`${name}.value`, m.value),
+    value: m.value === null ? null : codec ? encoded(`${name}.value`, codec, m.value) : toBuffer(`${name}.value`, m.value),
     key: m.key === undefined ? null : toBuffer(`${name}.key`, m.key),
     headers: toHeaders(m.headers, name, binaryHeaders),
   };

@@ -10,12 +10,13 @@ import { checkBoolean, checkNumber, typeError } from '../validate';
 import { binaryHeadersSupported } from './binary-headers';
 import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, splitConfig, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type KafkaError, type ProducerClient } from './driver';
+import { resolveCodec, type Codec, type SerializerOptions } from './codec';
 import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
 import { Attempt, Batch, BatchItem, Outgoing, Send, type Payload, type SendRetrier } from './settlers';
 
 export type { Compression, Delivery, Headers, OutgoingMessage } from './message';
 
-export interface ProducerOptions extends KafkaOptions {
+export interface ProducerOptions extends KafkaOptions, SerializerOptions {
   /** Default 'none'; rejected when the linked librdkafka was built without it. */
   compression?: Compression;
   /** enable.idempotence; default true (retries then never duplicate or reorder). */
@@ -29,9 +30,10 @@ export interface ProducerOptions extends KafkaOptions {
   binaryHeaders?: boolean;
 }
 
-export interface VeloProducer {
-  send(message: OutgoingMessage): Promise<Delivery>;
-  sendMany(messages: readonly OutgoingMessage[]): Promise<Delivery[]>;
+/** `V`: what a message's value may be (with options.serializer: what its codec takes, e.g. `createProducer<MyEvent>`). */
+export interface VeloProducer<V = Buffer | string | null> {
+  send(message: OutgoingMessage<V>): Promise<Delivery>;
+  sendMany(messages: readonly OutgoingMessage<V>[]): Promise<Delivery[]>;
   flush(timeout?: number): Promise<void>;
   close(timeout?: number): Promise<void>;
   /** The underlying driver client, for what this façade does not cover. */
@@ -65,11 +67,12 @@ function possiblyDelivered(err: KafkaError): DeliveryUnknownError {
 }
 const TIMED_OUT = -185;
 
-export async function createProducer(config: Record<string, unknown>, options: ProducerOptions = {}): Promise<VeloProducer> {
+export async function createProducer<V = Buffer | string | null>(config: Record<string, unknown>, options: ProducerOptions = {}): Promise<VeloProducer<V>> {
   const base = checkConfig(config);
   const driver = loadDriver(options.driver);
   const resolved = resolveKafkaOptions(options, 'createProducer');
   const compression = checkCompression(driver, options.compression);
+  const codec = resolveCodec(options);
   const pollInterval = checkNumber('options.pollInterval', options.pollInterval ?? 5, 1, 60_000);
   const conf = {
     'enable.idempotence': options.idempotence ?? true,
@@ -91,7 +94,8 @@ export async function createProducer(config: Record<string, unknown>, options: P
     Number.isFinite(messageTimeout) && messageTimeout > 0 ? messageTimeout : 300_000,
     binaryHeaders,
     idempotent,
-  );
+    codec,
+  ) as VeloProducer<V>;
 }
 
 class Producer implements VeloProducer, SendRetrier {
@@ -125,6 +129,8 @@ class Producer implements VeloProducer, SendRetrier {
     readonly binaryHeaders: boolean,
     /** enable.idempotence: a timed-out message is then not sent again (see possiblyDelivered). */
     private readonly idempotent: boolean,
+    /** options.serializer: what values go through; undefined: Buffers and strings as they are. */
+    private readonly codec: Codec | undefined,
   ) {
     this.metrics = o.perMessage.metrics?._sink();
     client.setPollInterval(pollInterval);
@@ -144,11 +150,11 @@ class Producer implements VeloProducer, SendRetrier {
     }) as never);
   }
 
-  send(message: OutgoingMessage): Promise<Delivery> {
+  send(message: OutgoingMessage<unknown>): Promise<Delivery> {
     let payload: Payload;
     try {
       this.checkOpen();
-      payload = toPayload(message, 'message', this.binaryHeaders);
+      payload = toPayload(message, 'message', this.binaryHeaders, this.codec);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -294,10 +300,10 @@ class Producer implements VeloProducer, SendRetrier {
    * are not sent). Every message is validated before any is sent. One small object per message and
    * one promise per batch.
    */
-  async sendMany(messages: readonly OutgoingMessage[]): Promise<Delivery[]> {
+  async sendMany(messages: readonly OutgoingMessage<unknown>[]): Promise<Delivery[]> {
     if (!Array.isArray(messages)) throw typeError('messages', 'an array of messages', messages);
     this.checkOpen();
-    const payloads = messages.map((m, i) => toPayload(m, `messages[${i}]`, this.binaryHeaders));
+    const payloads = messages.map((m, i) => toPayload(m, `messages[${i}]`, this.binaryHeaders, this.codec));
     const o = this.o.perMessage;
     if (o.timeout !== undefined || o.signal !== undefined) return Promise.all(payloads.map((p) => retry(({ signal }) => this.produceOnce(p, signal), o)));
     const batch = new Batch(this, payloads.length);

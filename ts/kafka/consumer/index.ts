@@ -45,7 +45,7 @@ export type { HandlerContext } from './work';
 export type { PartitionHealth } from './health';
 export { ParkedError } from './failure';
 
-export type Handler = (message: IncomingMessage, context: HandlerContext) => unknown;
+export type Handler<T = unknown> = (message: IncomingMessage<T>, context: HandlerContext) => unknown;
 
 export interface ConsumerStats {
   /** The concurrency limit now. */
@@ -60,7 +60,7 @@ export interface ConsumerStats {
   maxInflight: number;
 }
 
-export interface VeloConsumer extends AsyncIterable<IncomingMessage> {
+export interface VeloConsumer<T = unknown> extends AsyncIterable<IncomingMessage<T>> {
   /** Per assigned partition: its oldest unfinished message, and whether its low-water mark is stalled. */
   health(): PartitionHealth[];
   /**
@@ -69,7 +69,7 @@ export interface VeloConsumer extends AsyncIterable<IncomingMessage> {
    * partition) waiting meanwhile. Resolves after stop() or close(), once in-flight work is done and
    * committed; rejects when a message's retries run out (nothing from it on is committed).
    */
-  run(handler: Handler): Promise<void>;
+  run(handler: Handler<T>): Promise<void>;
   /** Stops fetching and starting messages; run() resolves when what is in flight is done and committed. */
   stop(): void;
   /** Stops, drains in-flight work, commits, and disconnects, within `timeout` ms (default 30 s). */
@@ -91,7 +91,7 @@ const CANCELLED = Symbol('cancelled');
 
 type RebalanceHook = (err: KafkaError | undefined, assignment: { topic: string; partition: number }[]) => void;
 
-export async function createConsumer(config: Record<string, unknown>, options: ConsumerOptions): Promise<VeloConsumer> {
+export async function createConsumer<T = unknown>(config: Record<string, unknown>, options: ConsumerOptions): Promise<VeloConsumer<T>> {
   const base = checkConfig(config);
   if (typeof options !== 'object' || options === null) throw typeError('options', 'an object with topics', options);
   const { topics } = options;
@@ -174,7 +174,7 @@ export async function createConsumer(config: Record<string, unknown>, options: C
     const consumer = new Consumer(client, resolved, co, wait, options.metrics, paths && producer ? { paths, producer } : undefined);
     hook.rebalance = (err, assignment) => consumer.onRebalance(err, assignment);
     client.subscribe(subscription);
-    return consumer;
+    return consumer as VeloConsumer as VeloConsumer<T>; // data is what options.serializer gives: the caller names its type
   } catch (e) {
     await producer?.close(5_000).catch(() => {});
     await disconnect(client);
@@ -558,6 +558,7 @@ class Consumer implements VeloConsumer {
     }
     try {
       // The first attempt: its breaker permit was taken when it started (pump).
+      this.decode(w);
       const r = this.recorded(handler(w.message, w));
       if (isThenable(r)) await r;
       this.metrics?.success(1, performance.now() - start);
@@ -572,7 +573,17 @@ class Consumer implements VeloConsumer {
     w.attempt = n;
     const b = this.breaker;
     if (b !== undefined && n > 0) while (!b.allow()) await b.changed();
+    this.decode(w);
     return this.recorded(handler(w.message, w));
+  }
+
+  /** The value through options.serializer, once; a CodecError (not retriable) ends the message's attempts. */
+  private decode(w: Work): void {
+    const codec = this.co.codec;
+    if (codec === undefined || w.decoded) return;
+    const m = w.message;
+    if (m.value !== null) m.data = codec.deserialize(m.value);
+    w.decoded = true;
   }
 
   /** Reports a handler call's outcome to the breaker (a failure counts when its category can clear). */

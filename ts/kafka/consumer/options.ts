@@ -4,6 +4,7 @@ import { createAlgorithm, type LimiterKind } from '../../limit';
 import type { LimitAlgorithm } from '../../limit/algorithm';
 import { checkFunction, checkNumber, checkObject, rangeError, typeError } from '../../validate';
 import type { KafkaOptions } from '../client';
+import { resolveCodec, type Codec, type SerializerOptions } from '../codec';
 import { checkCircuitBreakerOptions, type BreakerState, type CircuitBreakerOptions } from '../../breaker';
 import { checkTopicName } from '../topic-name';
 import type { PartitionHealth } from './health';
@@ -25,7 +26,7 @@ export interface ConcurrencyOptions {
   timeout?: Duration;
 }
 
-export interface ConsumerOptions extends KafkaOptions {
+export interface ConsumerOptions extends KafkaOptions, SerializerOptions {
   topics: readonly string[];
   /** How long to wait for missing topics (ms or "30s"); default topic.wait.timeout, else 0 = do not wait. */
   waitTimeout?: Duration;
@@ -73,6 +74,8 @@ export interface ConsumerOptions extends KafkaOptions {
 }
 
 export interface ResolvedConsumerOptions {
+  /** options.serializer: how a record's value becomes a handler's `data`. */
+  codec: Codec | undefined;
   /** Retry topic delays in ms, strictly increasing; empty when off. */
   retryDelays: readonly number[];
   /** The dead-letter topic for a source topic, or undefined when off. */
@@ -163,6 +166,7 @@ export function resolveConsumerOptions(options: ConsumerOptions, groupId: string
   const stallAfter = durationField('options.stallAfter', options.stallAfter, 30_000);
   if (stallAfter < 1) throw rangeError('options.stallAfter', 'at least 1 ms', options.stallAfter);
   return {
+    codec: resolveCodec(options),
     retryDelays: retryDelaysOf(options.retryTopics),
     deadLetterTopic: deadLetterOf(options.deadLetter),
     createTopics: options.createTopics ?? false,

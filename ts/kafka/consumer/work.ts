@@ -32,6 +32,8 @@ export class Work implements Tracked, HandlerContext {
   /** A handler started on it (attempts then count from 1). */
   started = false;
   attempt = 0;
+  /** message.data holds the codec's output (options.serializer). */
+  decoded = false;
   /** When it was fetched (epoch ms). */
   readonly fetchedAt = Date.now();
   private controller: AbortController | undefined;
