@@ -45,6 +45,9 @@ export type { CircuitBreakerOptions, BreakerState } from './breaker';
 /** Metrics and the buffer pool. */
 export { RetryMetrics } from './metrics';
 export type { RetryMetricsOptions, MetricsSnapshot, LatencySummary, SeriesValues } from './metrics';
+/** Throughput of a Kafka pipeline: latency histogram, rates over a sliding window, error rate, prom-client bridge. */
+export { PerformanceCollector } from './metrics/collector';
+export type { PerformanceCollectorOptions, PerformanceSnapshot, RoleSnapshot } from './metrics/collector';
 export { BufferPool } from './pool';
 export type { BufferPoolOptions, BufferPoolStats } from './pool';
 

@@ -6,6 +6,10 @@
 // breakers; the consumer uses it to pause its partitions while the downstream is down.
 import { durationField, type Duration } from '../backoff';
 import { checkNumber, checkObject, rangeError } from '../validate';
+import { SlidingWindow } from '../window';
+
+const CALLS = 0;
+const FAILURES = 1;
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -40,16 +44,11 @@ export function checkCircuitBreakerOptions(o: unknown, name = 'options'): Resolv
   return { failureRate, minimumCalls: checkNumber(`${name}.minimumCalls`, b.minimumCalls ?? 20, 1, 1e9, true), window, openFor };
 }
 
-/** Buckets the window is counted in: its resolution is window / BUCKETS. */
-const BUCKETS = 10;
-
 export class CircuitBreaker {
   private readonly o: ResolvedBreakerOptions;
   private current: BreakerState = 'closed';
-  private readonly calls = new Float64Array(BUCKETS);
-  private readonly failures = new Float64Array(BUCKETS);
-  private bucketStart = 0;
-  private bucket = 0;
+  /** Calls (0) and failures (1) that counted, over options.window. */
+  private readonly window: SlidingWindow;
   private openedAt = 0;
   private probing = false;
   private timer: NodeJS.Timeout | undefined;
@@ -63,7 +62,7 @@ export class CircuitBreaker {
     private readonly clock: () => number = () => performance.now(),
   ) {
     this.o = checkCircuitBreakerOptions(options);
-    this.bucketStart = clock();
+    this.window = new SlidingWindow(this.o.window, 2, clock);
   }
 
   get state(): BreakerState {
@@ -90,15 +89,10 @@ export class CircuitBreaker {
       return;
     }
     if (this.current === 'open') return; // a call that started before it opened
-    this.roll();
-    this.calls[this.bucket]!++;
-    if (failed) this.failures[this.bucket]!++;
-    let calls = 0;
-    let failures = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      calls += this.calls[i]!;
-      failures += this.failures[i]!;
-    }
+    this.window.add(CALLS);
+    if (failed) this.window.add(FAILURES);
+    const calls = this.window.sum(CALLS);
+    const failures = this.window.sum(FAILURES);
     if (calls >= this.o.minimumCalls && failures / calls >= this.o.failureRate) this.open();
   }
 
@@ -111,21 +105,6 @@ export class CircuitBreaker {
   dispose(): void {
     clearTimeout(this.timer);
     for (const wake of this.changeWaiters.splice(0)) wake();
-  }
-
-  /** Moves the window on to the bucket that holds now, emptying the buckets passed over. */
-  private roll(): void {
-    const width = this.o.window / BUCKETS;
-    const now = this.clock();
-    let steps = Math.floor((now - this.bucketStart) / width);
-    if (steps <= 0) return;
-    this.bucketStart += steps * width;
-    if (steps > BUCKETS) steps = BUCKETS;
-    for (let i = 0; i < steps; i++) {
-      this.bucket = (this.bucket + 1) % BUCKETS;
-      this.calls[this.bucket] = 0;
-      this.failures[this.bucket] = 0;
-    }
   }
 
   private set(state: BreakerState): void {
@@ -144,9 +123,7 @@ export class CircuitBreaker {
   }
 
   private close(): void {
-    this.calls.fill(0);
-    this.failures.fill(0);
-    this.bucketStart = this.clock();
+    this.window.clear();
     this.set('closed');
   }
 

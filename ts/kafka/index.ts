@@ -25,4 +25,6 @@ export type { KafkaOptions } from './client';
 export { loadDriver } from './driver';
 export { RetryError, ProducerClosedError, DeliveryUnknownError, FlushTimeoutError, DriverMissingError, CodecError, PeerMissingError } from '../errors';
 export type { Codec, CustomSerializer, Serializer, SerializerOptions } from './codec';
+export { PerformanceCollector } from '../metrics/collector';
+export type { PerformanceCollectorOptions, PerformanceSnapshot, RoleSnapshot } from '../metrics/collector';
 export type { Driver, KafkaError } from './driver';

@@ -11,6 +11,7 @@ import { binaryHeadersSupported } from './binary-headers';
 import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, splitConfig, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type KafkaError, type ProducerClient } from './driver';
 import { resolveCodec, type Codec, type SerializerOptions } from './codec';
+import { checkCollector, type PerformanceCollector, type RoleStats } from '../metrics/collector';
 import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
 import { Attempt, Batch, BatchItem, Outgoing, Send, type Payload, type SendRetrier } from './settlers';
 
@@ -28,6 +29,8 @@ export interface ProducerOptions extends KafkaOptions, SerializerOptions {
    * patched by velo-retry, or @confluentinc/kafka-javascript). Without, binary header values are refused.
    */
   binaryHeaders?: boolean;
+  /** Records each message's send -> delivery latency, bytes, rate and failures (role "producer"). */
+  collector?: PerformanceCollector;
 }
 
 /** `V`: what a message's value may be (with options.serializer: what its codec takes, e.g. `createProducer<MyEvent>`). */
@@ -73,6 +76,7 @@ export async function createProducer<V = Buffer | string | null>(config: Record<
   const resolved = resolveKafkaOptions(options, 'createProducer');
   const compression = checkCompression(driver, options.compression);
   const codec = resolveCodec(options);
+  const perf = checkCollector(options.collector)?._role('producer');
   const pollInterval = checkNumber('options.pollInterval', options.pollInterval ?? 5, 1, 60_000);
   const conf = {
     'enable.idempotence': options.idempotence ?? true,
@@ -95,6 +99,7 @@ export async function createProducer<V = Buffer | string | null>(config: Record<
     binaryHeaders,
     idempotent,
     codec,
+    perf,
   ) as VeloProducer<V>;
 }
 
@@ -131,6 +136,8 @@ class Producer implements VeloProducer, SendRetrier {
     private readonly idempotent: boolean,
     /** options.serializer: what values go through; undefined: Buffers and strings as they are. */
     private readonly codec: Codec | undefined,
+    /** options.collector's producer figures. */
+    private readonly perf: RoleStats | undefined,
   ) {
     this.metrics = o.perMessage.metrics?._sink();
     client.setPollInterval(pollInterval);
@@ -160,7 +167,10 @@ class Producer implements VeloProducer, SendRetrier {
     }
     const o = this.o.perMessage;
     // A total timeout or a signal needs the engine from the start.
-    if (o.timeout !== undefined || o.signal !== undefined) return retry(({ signal }) => this.produceOnce(payload, signal), o);
+    if (o.timeout !== undefined || o.signal !== undefined) {
+      const sent = retry(({ signal }) => this.produceOnce(payload, signal), o);
+      return this.perf ? this.observed(sent, performance.now(), payload.value) : sent;
+    }
     // Otherwise the first attempt is made here, and one object is both librdkafka's opaque and the
     // settler of the send's one promise: with hundreds of thousands of sends in flight, what each
     // keeps alive is what costs (GC), so a send keeps its promise and that one object, no more.
@@ -272,14 +282,28 @@ class Producer implements VeloProducer, SendRetrier {
   }
 
   /** @internal A first attempt succeeded. */
-  recordSuccess(start: number): void {
+  recordSuccess(start: number, value: Buffer | null): void {
     this.metrics?.success(1, performance.now() - start);
+    this.perf?.ok(performance.now() - start, value === null ? 0 : value.length);
+  }
+
+  /** A send's outcome into the collector: delivered (latency, bytes) or failed for good. */
+  private observed(sent: Promise<Delivery>, start: number, value: Buffer | null): Promise<Delivery> {
+    const perf = this.perf!;
+    return sent.then(
+      (d) => (perf.ok(performance.now() - start, value === null ? 0 : value.length), d),
+      (e: unknown) => {
+        perf.error();
+        throw e;
+      },
+    );
   }
 
   /** @internal Continues a send whose first attempt failed, as retry() would. */
   retryAfter(payload: Payload, start: number, error: unknown): Promise<Delivery> {
     if (this.closed) return Promise.reject(error); // a closing producer makes no new attempts
-    return continueAfterFailure(({ signal }) => this.produceOnce(payload, signal), this.o.perMessage, start, error);
+    const sent = continueAfterFailure(({ signal }) => this.produceOnce(payload, signal), this.o.perMessage, start, error);
+    return this.perf ? this.observed(sent, start, payload.value) : sent;
   }
 
   /** One produce by a retry attempt, settled by its delivery report; it queues for room like any send. */
@@ -356,7 +380,13 @@ class Producer implements VeloProducer, SendRetrier {
     const error = new ProducerClosedError(
       `the producer closed with ${waiting.length} messages still waiting for room in librdkafka's queue; they were not sent`,
     );
-    for (const item of waiting) item.cancel(error);
+    for (const item of waiting) this.cancel(item, error);
+  }
+
+  /** Rejects a message at close; a retry's attempt is counted by the collector where its send ends (observed). */
+  private cancel(item: Outgoing, error: Error): void {
+    item.cancel(error);
+    if (!(item instanceof Attempt)) this.perf?.error();
   }
 
   /** After disconnect, no delivery report comes for what librdkafka still held. */
@@ -367,7 +397,7 @@ class Producer implements VeloProducer, SendRetrier {
     while (item !== undefined) {
       const next: Outgoing | undefined = item.next;
       item.prev = item.next = undefined;
-      item.cancel(error);
+      this.cancel(item, error);
       item = next;
     }
     this.oldest = this.newest = undefined;

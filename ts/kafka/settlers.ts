@@ -9,7 +9,7 @@ export type Payload = Pick<Outgoing, 'topic' | 'partition' | 'timestamp' | 'valu
 
 /** What a settler asks of its producer: metrics for a first attempt, retries after a failure. */
 export interface SendRetrier {
-  recordSuccess(start: number): void;
+  recordSuccess(start: number, value: Buffer | null): void;
   retryAfter(payload: Payload, start: number, error: unknown): Promise<Delivery>;
 }
 
@@ -104,7 +104,7 @@ export class Send extends PromiseSettler {
 
   settle(err: Error | null, delivery: Delivery | undefined): void {
     if (err) return this.fail(err);
-    this.producer.recordSuccess(this.start);
+    this.producer.recordSuccess(this.start, this.value);
     this.resolve(delivery!);
   }
 
@@ -156,7 +156,7 @@ export class BatchItem extends Outgoing {
 
   settle(err: Error | null, delivery: Delivery | undefined): void {
     if (err) return this.fail(err);
-    this.batch.producer.recordSuccess(this.start);
+    this.batch.producer.recordSuccess(this.start, this.value);
     this.batch.delivered(this.index, delivery!);
   }
 

@@ -3,7 +3,8 @@ import { CATEGORY_ID, type ErrorCategory } from '../classify/categories';
 import { NativeUnavailableError } from '../errors';
 import { native, nativeStatus } from '../native/load';
 import { checkBoolean, checkNumber, checkObject, rangeError, typeError } from '../validate';
-import { JsMetrics } from './js';
+import { registerFamilies, renderText } from './exposition';
+import { JsMetrics, retryFamilies } from './js';
 import { NativeRingMetrics } from './native';
 import { SeriesRegistry, type Labels } from './series';
 import type { MetricsSnapshot, MetricsTwin } from './twin';
@@ -122,7 +123,15 @@ export class RetryMetrics {
 
   /** Prometheus text exposition format 0.0.4. */
   toPrometheus(): string {
-    return this.twin.prometheus(this.prefix) + this.series.prometheus(this.prefix);
+    return this.twin.prometheus(this.prefix) + renderText(this.series.families(this.prefix));
+  }
+
+  /**
+   * Registers these metrics on a prom-client Registry (`require('prom-client').register`, or one
+   * of yours), read at each scrape; returns the function that unregisters them.
+   */
+  registerWith(registry: unknown): () => void {
+    return registerFamilies(registry, () => [...retryFamilies(this.twin.snapshot(), this.prefix), ...this.series.families(this.prefix)], 'RetryMetrics');
   }
 
   /** Zeroes the totals and the counters (gauges read live values). */

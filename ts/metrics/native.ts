@@ -11,7 +11,8 @@ import { NativeUnavailableError } from '../errors';
 import { native, nativeStatus, type NativeBinding } from '../native/load';
 import { rangeError } from '../validate';
 import type { NativeMetrics } from '../native/binding';
-import { micros, snapshotFrom } from './js';
+import { micros } from './histogram';
+import { snapshotFrom } from './js';
 import { EventKind, MAX_RING_ATTEMPTS, MAX_RING_US, type MetricsSnapshot, type MetricsTwin } from './twin';
 
 /** Slots per thread: 2^14 x 8 bytes; the aggregator empties them every 20 ms. */

@@ -3,6 +3,8 @@
 // They live in the thread that registers them, in TS: what they count happens in JS, and a gauge
 // is a callback, so there is nothing for the native totals to aggregate.
 
+import type { Family } from './exposition';
+
 export type Labels = Readonly<Record<string, string>>;
 
 interface Series {
@@ -64,21 +66,22 @@ export class SeriesRegistry {
     return { gauges, counters };
   }
 
-  /** Prometheus text for every series, one HELP and TYPE per name; counters get the `_total` suffix. */
-  prometheus(prefix: string): string {
+  /** Every series as metric families, one per name, sorted; counters get the `_total` suffix. */
+  families(prefix: string): Family[] {
     const byName = new Map<string, Series[]>();
     for (const s of this.series.values()) {
       const list = byName.get(s.name);
       if (list) list.push(s);
       else byName.set(s.name, [s]);
     }
-    let out = '';
-    for (const [name, list] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const full = `${prefix}_${name}${list[0]!.kind === 'counter' ? '_total' : ''}`;
-      out += `# HELP ${full} ${list[0]!.help}\n# TYPE ${full} ${list[0]!.kind}\n`;
-      for (const s of list) out += `${seriesKey(full, s.labels)} ${s.read()}\n`;
-    }
-    return out;
+    return [...byName]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, list]) => ({
+        name: `${prefix}_${name}${list[0]!.kind === 'counter' ? '_total' : ''}`,
+        help: list[0]!.help,
+        type: list[0]!.kind,
+        samples: list.map((s) => ({ labels: s.labels, value: s.read() })),
+      }));
   }
 
   reset(): void {

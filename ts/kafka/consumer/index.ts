@@ -519,7 +519,12 @@ class Consumer implements VeloConsumer {
         try {
           await this.handle(w, start);
           paths?.unpark(w);
+          if (this.co.perf) {
+            const m = w.message;
+            this.co.perf.ok(Date.now() - (m.timestamp ?? w.fetchedAt), m.value === null ? 0 : m.value.length);
+          }
         } catch (e) {
+          if (e !== CANCELLED) this.co.perf?.error();
           if (e === CANCELLED || !this.retrying) throw e;
           dropped = true;
           const route = this.routeOf(w, e);

@@ -5,6 +5,7 @@ import type { LimitAlgorithm } from '../../limit/algorithm';
 import { checkFunction, checkNumber, checkObject, rangeError, typeError } from '../../validate';
 import type { KafkaOptions } from '../client';
 import { resolveCodec, type Codec, type SerializerOptions } from '../codec';
+import { checkCollector, type PerformanceCollector, type RoleStats } from '../../metrics/collector';
 import { checkCircuitBreakerOptions, type BreakerState, type CircuitBreakerOptions } from '../../breaker';
 import { checkTopicName } from '../topic-name';
 import type { PartitionHealth } from './health';
@@ -27,6 +28,8 @@ export interface ConcurrencyOptions {
 }
 
 export interface ConsumerOptions extends KafkaOptions, SerializerOptions {
+  /** Records each message's record timestamp -> handled latency, bytes, rate and failures (role "consumer"). */
+  collector?: PerformanceCollector;
   topics: readonly string[];
   /** How long to wait for missing topics (ms or "30s"); default topic.wait.timeout, else 0 = do not wait. */
   waitTimeout?: Duration;
@@ -76,6 +79,8 @@ export interface ConsumerOptions extends KafkaOptions, SerializerOptions {
 export interface ResolvedConsumerOptions {
   /** options.serializer: how a record's value becomes a handler's `data`. */
   codec: Codec | undefined;
+  /** options.collector's consumer figures. */
+  perf: RoleStats | undefined;
   /** Retry topic delays in ms, strictly increasing; empty when off. */
   retryDelays: readonly number[];
   /** The dead-letter topic for a source topic, or undefined when off. */
@@ -167,6 +172,7 @@ export function resolveConsumerOptions(options: ConsumerOptions, groupId: string
   if (stallAfter < 1) throw rangeError('options.stallAfter', 'at least 1 ms', options.stallAfter);
   return {
     codec: resolveCodec(options),
+    perf: checkCollector(options.collector)?._role('consumer'),
     retryDelays: retryDelaysOf(options.retryTopics),
     deadLetterTopic: deadLetterOf(options.deadLetter),
     createTopics: options.createTopics ?? false,
