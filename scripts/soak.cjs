@@ -132,10 +132,10 @@ async function main() {
   // Heap and RSS swing with each outage (sends held while the broker is gone), so single samples
   // are not compared: the peak of the later half of the run (after warm-up, the first quarter,
   // the closing sample left out) against the peak of the earlier half.
-  const running = samples.slice(Math.floor((samples.length - 1) / 4), -1);
-  const half = Math.floor(running.length / 2);
-  const early = running.slice(0, half);
-  const late = running.slice(half);
+  const steady = samples.slice(Math.floor((samples.length - 1) / 4), -1);
+  const half = Math.floor(steady.length / 2);
+  const early = steady.slice(0, half);
+  const late = steady.slice(half);
   const peak = (rows, key) => Math.max(...rows.map((r) => r[key]));
   const growth = (key) => (peak(late, key) - peak(early, key)) / peak(early, key);
   const flat =

@@ -118,3 +118,23 @@ describe('a send the codec cannot encode', () => {
     ).rejects.toThrow(/at messages\[1\].value.id: 5 \(number\) is not a valid "string"/);
   });
 });
+
+describe("compression: 'auto' on the real broker", () => {
+  it('applies the advice to compression.codec (JSON events: a codec, not none) and the messages arrive', async () => {
+    const topic = unique('auto-compression');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const samples = Array.from({ length: 500 }, (_, i) => eventOf(i));
+    const p = await createProducer<Event>(config, { serializer: 'json', compression: 'auto', samples, compressionGoal: 'bandwidth' });
+    closers.push(() => p.close());
+    console.log(`compression auto: ${p.compression} (${p.compressionAdvice?.reason})`);
+    expect(p.compressionAdvice).toBeDefined();
+    expect(p.compression).toBe(p.compressionAdvice!.recommendation);
+    expect(p.compression).not.toBe('none');
+    expect((p.client as unknown as { globalConfig: Record<string, unknown> }).globalConfig['compression.codec']).toBe(p.compression);
+    await p.sendMany(samples.map((value) => ({ topic, value })));
+    const c = await createConsumer<Event>({ ...config, 'group.id': unique('g') }, { topics: [topic], fromBeginning: true, serializer: 'json' });
+    closers.push(() => c.close(5_000));
+    const { messages } = await consumeAll(c, samples.length);
+    expect(messages.map((m) => m.data)).toEqual(samples);
+  });
+});

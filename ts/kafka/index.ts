@@ -25,6 +25,8 @@ export type { KafkaOptions } from './client';
 export { loadDriver } from './driver';
 export { RetryError, ProducerClosedError, DeliveryUnknownError, FlushTimeoutError, DriverMissingError, CodecError, PeerMissingError } from '../errors';
 export type { Codec, CustomSerializer, Serializer, SerializerOptions } from './codec';
+export { recommendCompression } from './compression';
+export type { CompressionAdvice, CompressionOptions, CodecFigures, CompressionCodec } from './compression';
 export { PerformanceCollector } from '../metrics/collector';
 export type { PerformanceCollectorOptions, PerformanceSnapshot, RoleSnapshot } from '../metrics/collector';
 export type { Driver, KafkaError } from './driver';

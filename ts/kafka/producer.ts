@@ -6,11 +6,12 @@
 import { ProducerClosedError, DeliveryUnknownError, FlushTimeoutError } from '../errors';
 import type { MetricsTwin } from '../metrics/twin';
 import { continueAfterFailure, retry } from '../retry';
-import { checkBoolean, checkNumber, typeError } from '../validate';
+import { checkBoolean, checkNumber, rangeError, typeError } from '../validate';
 import { binaryHeadersSupported } from './binary-headers';
 import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, splitConfig, type KafkaOptions, type ResolvedKafkaOptions } from './client';
 import { call, loadDriver, type DeliveryReport, type KafkaError, type ProducerClient } from './driver';
 import { resolveCodec, type Codec, type SerializerOptions } from './codec';
+import { recommendCompression, type CompressionAdvice } from './compression';
 import { checkCollector, type PerformanceCollector, type RoleStats } from '../metrics/collector';
 import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
 import { Attempt, Batch, BatchItem, Outgoing, Send, type Payload, type SendRetrier } from './settlers';
@@ -18,8 +19,15 @@ import { Attempt, Batch, BatchItem, Outgoing, Send, type Payload, type SendRetri
 export type { Compression, Delivery, Headers, OutgoingMessage } from './message';
 
 export interface ProducerOptions extends KafkaOptions, SerializerOptions {
-  /** Default 'none'; rejected when the linked librdkafka was built without it. */
-  compression?: Compression;
+  /**
+   * Default 'none'; rejected when the linked librdkafka was built without it. 'auto': chosen by
+   * recommendCompression over `samples` (goal `compressionGoal`); the advice is `producer.compressionAdvice`.
+   */
+  compression?: Compression | 'auto';
+  /** Sampled payloads for compression: 'auto' (Buffers or strings; with a serializer, values it encodes). */
+  samples?: readonly unknown[];
+  /** What compression: 'auto' optimizes; default 'latency'. */
+  compressionGoal?: 'latency' | 'bandwidth';
   /** enable.idempotence; default true (retries then never duplicate or reorder). */
   idempotence?: boolean;
   /** How often delivery reports are polled, ms; default 5. */
@@ -43,6 +51,10 @@ export interface VeloProducer<V = Buffer | string | null> {
   readonly client: ProducerClient;
   /** Whether Buffer header values go out as their bytes (see ProducerOptions.binaryHeaders). */
   readonly binaryHeaders: boolean;
+  /** The codec in use (compression.codec). */
+  readonly compression: Compression;
+  /** With compression: 'auto', what recommendCompression measured and why it chose. */
+  readonly compressionAdvice: CompressionAdvice | undefined;
 }
 
 const QUEUE_FULL = -184;
@@ -74,8 +86,9 @@ export async function createProducer<V = Buffer | string | null>(config: Record<
   const base = checkConfig(config);
   const driver = loadDriver(options.driver);
   const resolved = resolveKafkaOptions(options, 'createProducer');
-  const compression = checkCompression(driver, options.compression);
   const codec = resolveCodec(options);
+  const advice = autoCompression(options, codec);
+  const compression = advice ? advice.recommendation : checkCompression(driver, options.compression);
   const perf = checkCollector(options.collector)?._role('producer');
   const pollInterval = checkNumber('options.pollInterval', options.pollInterval ?? 5, 1, 60_000);
   const conf = {
@@ -100,7 +113,30 @@ export async function createProducer<V = Buffer | string | null>(config: Record<
     idempotent,
     codec,
     perf,
+    compression,
+    advice,
   ) as VeloProducer<V>;
+}
+
+/** compression: 'auto': the advice over options.samples (encoded by the codec when they are values). */
+function autoCompression(options: ProducerOptions, codec: Codec | undefined): CompressionAdvice | undefined {
+  if (options.compression !== 'auto') {
+    if (options.samples !== undefined) throw rangeError('options.samples', "given only with compression: 'auto'", options.samples);
+    if (options.compressionGoal !== undefined) throw rangeError('options.compressionGoal', "given only with compression: 'auto'", options.compressionGoal);
+    return undefined;
+  }
+  if (!Array.isArray(options.samples) || options.samples.length === 0) {
+    throw typeError('options.samples', "a non-empty array of sampled payloads when options.compression is 'auto'", options.samples);
+  }
+  const goal = options.compressionGoal;
+  if (goal !== undefined && goal !== 'latency' && goal !== 'bandwidth')
+    throw (typeof goal === 'string' ? rangeError : typeError)('options.compressionGoal', '"latency" or "bandwidth"', goal);
+  const samples = codec
+    ? options.samples.map((s, i) =>
+        Buffer.isBuffer(s) || typeof s === 'string' ? s : toPayload({ topic: 'samples', value: s }, `options.samples[${i}]`, true, codec).value!,
+      )
+    : (options.samples as (Buffer | string)[]);
+  return recommendCompression(samples, { goal: options.compressionGoal, driver: options.driver });
 }
 
 class Producer implements VeloProducer, SendRetrier {
@@ -138,6 +174,8 @@ class Producer implements VeloProducer, SendRetrier {
     private readonly codec: Codec | undefined,
     /** options.collector's producer figures. */
     private readonly perf: RoleStats | undefined,
+    readonly compression: Compression,
+    readonly compressionAdvice: CompressionAdvice | undefined,
   ) {
     this.metrics = o.perMessage.metrics?._sink();
     client.setPollInterval(pollInterval);

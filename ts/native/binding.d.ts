@@ -31,6 +31,15 @@ export declare function allocateSlab(size: number): ArrayBuffer
 /** One category id per `separator`-separated message: one boundary crossing for a whole batch. */
 export declare function classifyJoined(joined: string, separator: number): Uint8Array
 
+/** One codec's figures from `trialCompress`. */
+export interface CodecTrial {
+  codec: string
+  input: number
+  output: number
+  compressMbps: number
+  decompressMbps: number
+}
+
 export declare function referenceCalculateDelay(kind: number, a: number, b: number, c: number, attempt: number): number
 
 /** The general formula alone (no fast paths): what the conformance suite compares against. */
@@ -59,3 +68,10 @@ export declare function referenceJitteredDelay(jitter: number, delay: number, ra
 
 /** Milliseconds, or -1 (empty), -2 (not the grammar), -3 (out of range). */
 export declare function referenceParseDuration(text: string): number
+
+/**
+ * Compresses the samples with each named codec (gzip, snappy, lz4, zstd), in batches of at most
+ * `batchBytes` as librdkafka would, timing each for about `budgetMs`: one call over all samples.
+ * The façade validates the arguments; what it could still pass wrong is an Error, never a panic.
+ */
+export declare function trialCompress(samples: Array<Buffer>, codecs: Array<string>, batchBytes: number, budgetMs: number): Array<CodecTrial>

@@ -5,6 +5,7 @@
 //! - [`classify`]: librdkafka error codes and message text to an error category (our own SIMD text scan).
 //! - [`metrics`]: atomic counters, lock-free event queues, a background aggregator, a histogram.
 //! - [`slab`]: the off-heap memory the buffer pool recycles.
+//! - [`compress`]: trial compression of sampled payloads for the compression advisor.
 //!
 //! The binding (`crates/napi`) only converts; each module here has a TypeScript twin in `ts/`
 //! that passes the same conformance suite. The façade calls Rust where one crossing pays (a batch,
@@ -17,6 +18,7 @@
 
 pub mod backoff;
 pub mod classify;
+pub mod compress;
 pub mod duration;
 pub mod metrics;
 pub mod slab;

@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 use velo_retry_core::backoff::{apply_jitter, pow2, pow_by_squaring, Jitter, Strategy as Schedule};
 use velo_retry_core::classify::{classify, classify_code, classify_joined, classify_text};
+use velo_retry_core::compress::{trial, Codec};
 use velo_retry_core::duration::{parse_uncached, DurationParser, MAX_MS};
 use velo_retry_core::metrics::{bucket_of, bucket_upper, js_number, micros, Event, BUCKETS};
 use velo_retry_core::slab::{allocate_slab, MAX_SLAB_BYTES};
@@ -74,5 +75,16 @@ proptest! {
     fn slabs(size in prop_oneof![0usize..70_000, Just(MAX_SLAB_BYTES + 1), Just(usize::MAX)]) {
         let slab = allocate_slab(size);
         prop_assert_eq!(slab.is_some(), (1..=MAX_SLAB_BYTES).contains(&size));
+    }
+
+    #[test]
+    fn trial_compression(samples in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..8), batch in 0usize..1_000) {
+        let refs: Vec<&[u8]> = samples.iter().map(Vec::as_slice).collect();
+        if let Ok(trials) = trial(&refs, &Codec::ALL, batch, std::time::Duration::ZERO) {
+            prop_assert_eq!(trials.len(), 4);
+            for t in trials {
+                prop_assert!(t.ratio() > 0.0 && t.compress_mbps > 0.0);
+            }
+        }
     }
 }

@@ -18,6 +18,7 @@ use napi_derive::napi;
 use std::sync::{Arc, OnceLock};
 use velo_retry_core::backoff::{apply_jitter, Jitter, Strategy};
 use velo_retry_core::classify::{self, Category};
+use velo_retry_core::compress;
 use velo_retry_core::duration::{DurationError, DurationParser, DEFAULT_CACHE_CAPACITY};
 use velo_retry_core::metrics::{micros, Event, EventKind, Metrics};
 use velo_retry_core::slab;
@@ -230,4 +231,44 @@ pub fn allocate_slab<'env>(env: &'env Env, size: f64) -> Result<ArrayBuffer<'env
     // SAFETY: the boxed slice is moved into the finalize hint, so `ptr..ptr+len` stays valid and
     // unaliased by Rust until the ArrayBuffer is collected and the hint dropped.
     unsafe { ArrayBuffer::from_external(env, ptr, len, slab, |_, slab| drop(slab)) }
+}
+
+// ------------------------------------------------------------------ compression advice
+
+/// One codec's figures from `trialCompress`.
+#[napi(object)]
+#[derive(Debug)]
+pub struct CodecTrial {
+    pub codec: String,
+    pub input: f64,
+    pub output: f64,
+    pub compress_mbps: f64,
+    pub decompress_mbps: f64,
+}
+
+/// Compresses the samples with each named codec (gzip, snappy, lz4, zstd), in batches of at most
+/// `batchBytes` as librdkafka would, timing each for about `budgetMs`: one call over all samples.
+/// The façade validates the arguments; what it could still pass wrong is an Error, never a panic.
+#[napi]
+pub fn trial_compress(samples: Vec<Buffer>, codecs: Vec<String>, batch_bytes: u32, budget_ms: f64) -> Result<Vec<CodecTrial>> {
+    let wanted = codecs
+        .iter()
+        .map(|name| compress::Codec::from_name(name).ok_or_else(|| Error::new(Status::InvalidArg, format!("ERR_CODEC: unknown codec {name:?}"))))
+        .collect::<Result<Vec<_>>>()?;
+    if !(budget_ms.is_finite() && (0.0..=10_000.0).contains(&budget_ms)) {
+        return Err(Error::new(Status::InvalidArg, format!("ERR_BUDGET: {budget_ms} ms (0 to 10000)")));
+    }
+    let refs: Vec<&[u8]> = samples.iter().map(|b| b.as_ref()).collect();
+    let budget = std::time::Duration::from_secs_f64(budget_ms / 1000.0);
+    let trials = compress::trial(&refs, &wanted, batch_bytes as usize, budget).map_err(|e| Error::new(Status::InvalidArg, format!("ERR_TRIAL: {e:?}")))?;
+    Ok(trials
+        .into_iter()
+        .map(|t| CodecTrial {
+            codec: t.codec.name().to_string(),
+            input: t.input as f64,
+            output: t.output as f64,
+            compress_mbps: t.compress_mbps,
+            decompress_mbps: t.decompress_mbps,
+        })
+        .collect())
 }
