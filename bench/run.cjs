@@ -1,6 +1,7 @@
 // npm run bench [-- --json out.json] [-- --markdown out.md] [-- --skip-kafka] [-- --only "hot paths"]
 // Native vs TS twins per call shape, retry() against its peers, compat layers against their
-// originals, and Kafka producer throughput; ratios measured in one run, on this machine.
+// originals, codecs and compression advice, and Kafka producer and consumer throughput; ratios
+// measured in one run, on this machine.
 'use strict';
 const { mkdirSync, writeFileSync } = require('fs');
 const os = require('os');
@@ -21,6 +22,7 @@ const value = (name) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--$
   const sections = [
     ['hot paths', hotPaths],
     ['peers', peers],
+    ['toolkit', () => require('./toolkit.cjs').toolkit()],
   ];
   if (!flag('skip-kafka')) {
     sections.push(['kafka', () => require('./kafka.cjs').kafka()]);
