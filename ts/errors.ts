@@ -139,3 +139,16 @@ export class PeerMissingError extends VeloRetryError {
     super(`velo-retry: ${why} needs the package ${packageName}: npm install ${packageName}`, 'ERR_PEER_MISSING', false, { cause });
   }
 }
+
+/**
+ * A batching envelope that cannot be read: cut short, a length past its end, an unknown format
+ * version, bytes left over. `code` says which (ERR_ENVELOPE_TRUNCATED, ...); the consumer routes
+ * the record as non-retriable (to the dead-letter topic when there is one).
+ */
+export class EnvelopeError extends VeloRetryError {
+  override readonly name: string = 'EnvelopeError';
+  readonly category: ErrorCategory = 'InvalidRequest';
+  constructor(code: string, detail: string) {
+    super(`velo-retry/kafka: a malformed batching envelope: ${detail}`, code, false);
+  }
+}

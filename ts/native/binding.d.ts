@@ -40,6 +40,19 @@ export interface CodecTrial {
   decompressMbps: number
 }
 
+/**
+ * Writes an envelope into `target` and returns the bytes written. `lengths` describes the
+ * messages in order: per message key length, value length (-1: null), header count, then per
+ * header name length and value length; `parts` holds the non-null pieces in the same order.
+ */
+export declare function encodeEnvelope(target: Buffer, idHigh: number, idLow: number, timestamp: number, lengths: Int32Array, parts: Array<Buffer>): number
+
+/**
+ * Checks an envelope and gives where each part sits (see `velo_retry_core::envelope::layout`);
+ * a malformed one is an Error whose message starts with its stable code.
+ */
+export declare function envelopeLayout(bytes: Buffer): Int32Array
+
 export declare function referenceCalculateDelay(kind: number, a: number, b: number, c: number, attempt: number): number
 
 /** The general formula alone (no fast paths): what the conformance suite compares against. */

@@ -6,6 +6,7 @@
 //! - [`metrics`]: atomic counters, lock-free event queues, a background aggregator, a histogram.
 //! - [`slab`]: the off-heap memory the buffer pool recycles.
 //! - [`compress`]: trial compression of sampled payloads for the compression advisor.
+//! - [`envelope`]: the batching envelope format: many logical messages in one Kafka record.
 //!
 //! The binding (`crates/napi`) only converts; each module here has a TypeScript twin in `ts/`
 //! that passes the same conformance suite. The façade calls Rust where one crossing pays (a batch,
@@ -20,5 +21,6 @@ pub mod backoff;
 pub mod classify;
 pub mod compress;
 pub mod duration;
+pub mod envelope;
 pub mod metrics;
 pub mod slab;

@@ -5,6 +5,7 @@ use velo_retry_core::backoff::{apply_jitter, pow2, pow_by_squaring, Jitter, Stra
 use velo_retry_core::classify::{classify, classify_code, classify_joined, classify_text};
 use velo_retry_core::compress::{trial, Codec};
 use velo_retry_core::duration::{parse_uncached, DurationParser, MAX_MS};
+use velo_retry_core::envelope::{encode, layout, Message};
 use velo_retry_core::metrics::{bucket_of, bucket_upper, js_number, micros, Event, BUCKETS};
 use velo_retry_core::slab::{allocate_slab, MAX_SLAB_BYTES};
 
@@ -18,6 +19,26 @@ fn schedule() -> impl Strategy<Value = Schedule> {
         (any_f64(), any_f64(), any_f64()).prop_map(|(initial, max, multiplier)| Schedule::Exponential { initial, max, multiplier }),
         (any_f64(), any_f64(), any_f64()).prop_map(|(initial, increment, max)| Schedule::Linear { initial, increment, max }),
     ]
+}
+
+/// Every (start, length) of an envelope layout lies within `len` bytes.
+fn inside(l: &[i32], len: usize) -> bool {
+    let ok = |start: i32, n: i32| n == -1 || (start >= 0 && n >= 0 && (start as usize + n as usize) <= len);
+    let mut i = 1;
+    for _ in 0..l[0] {
+        if !(ok(l[i], l[i + 1]) && ok(l[i + 2], l[i + 3])) {
+            return false;
+        }
+        let headers = l[i + 4];
+        i += 5;
+        for _ in 0..headers {
+            if !(ok(l[i], l[i + 1]) && ok(l[i + 2], l[i + 3])) {
+                return false;
+            }
+            i += 4;
+        }
+    }
+    i == l.len()
 }
 
 proptest! {
@@ -84,6 +105,27 @@ proptest! {
             prop_assert_eq!(trials.len(), 4);
             for t in trials {
                 prop_assert!(t.ratio() > 0.0 && t.compress_mbps > 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn envelopes(bytes in proptest::collection::vec(any::<u8>(), 0..400), keys in proptest::collection::vec(proptest::option::of(proptest::collection::vec(any::<u8>(), 0..20)), 0..6)) {
+        // Arbitrary bytes: an error or a layout whose every part lies inside them.
+        if let Ok(l) = layout(&bytes) {
+            prop_assert!(inside(&l, bytes.len()));
+        }
+        // A real envelope with arbitrary keys, then each byte flipped: never a panic.
+        let messages: Vec<Message<'_>> = keys.iter().map(|k| Message { key: k.as_deref(), value: k.as_deref(), headers: vec![] }).collect();
+        let mut out = Vec::new();
+        encode(7, 9, &messages, &mut out);
+        let l = layout(&out).unwrap();
+        prop_assert_eq!(l[0] as usize, messages.len());
+        for i in 0..out.len() {
+            let mut b = out.clone();
+            b[i] ^= 0x5a;
+            if let Ok(l) = layout(&b) {
+                prop_assert!(inside(&l, b.len()));
             }
         }
     }

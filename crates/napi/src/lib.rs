@@ -20,6 +20,7 @@ use velo_retry_core::backoff::{apply_jitter, Jitter, Strategy};
 use velo_retry_core::classify::{self, Category};
 use velo_retry_core::compress;
 use velo_retry_core::duration::{DurationError, DurationParser, DEFAULT_CACHE_CAPACITY};
+use velo_retry_core::envelope;
 use velo_retry_core::metrics::{micros, Event, EventKind, Metrics};
 use velo_retry_core::slab;
 
@@ -271,4 +272,62 @@ pub fn trial_compress(samples: Vec<Buffer>, codecs: Vec<String>, batch_bytes: u3
             decompress_mbps: t.decompress_mbps,
         })
         .collect())
+}
+
+// ------------------------------------------------------------------ envelopes
+
+/// Checks an envelope and gives where each part sits (see `velo_retry_core::envelope::layout`);
+/// a malformed one is an Error whose message starts with its stable code.
+#[napi]
+pub fn envelope_layout(bytes: Buffer) -> Result<Int32Array> {
+    envelope::layout(&bytes).map(Int32Array::new).map_err(|e| Error::new(Status::InvalidArg, format!("{}: {e}", e.code())))
+}
+
+/// Writes an envelope into `target` and returns the bytes written. `lengths` describes the
+/// messages in order: per message key length, value length (-1: null), header count, then per
+/// header name length and value length; `parts` holds the non-null pieces in the same order.
+#[napi]
+pub fn encode_envelope(target: Buffer, id_high: u32, id_low: u32, timestamp: f64, lengths: Int32Array, parts: Vec<Buffer>) -> Result<u32> {
+    let bad = |what: &str| Error::new(Status::InvalidArg, format!("ERR_ENVELOPE_INPUT: {what}"));
+    let lengths: &[i32] = &lengths;
+    let mut pieces = parts.iter().map(|b| b.as_ref());
+    let mut next = |len: i32| -> Result<Option<&[u8]>> {
+        if len == -1 {
+            return Ok(None);
+        }
+        let p = pieces.next().ok_or_else(|| bad("fewer parts than lengths"))?;
+        if len < 0 || p.len() != len as usize {
+            return Err(bad("a part whose length is not its entry's"));
+        }
+        Ok(Some(p))
+    };
+    let mut messages = Vec::new();
+    let mut i = 0;
+    while i < lengths.len() {
+        let head = lengths.get(i..i + 3).ok_or_else(|| bad("a message cut short"))?;
+        let (key, value) = (next(head[0])?, next(head[1])?);
+        let count = usize::try_from(head[2]).map_err(|_| bad("a negative header count"))?;
+        i += 3;
+        let mut headers = Vec::with_capacity(count.min(1024));
+        for _ in 0..count {
+            let h = lengths.get(i..i + 2).ok_or_else(|| bad("a header cut short"))?;
+            let name = next(h[0])?.ok_or_else(|| bad("a null header name"))?;
+            headers.push((name, next(h[1])?));
+            i += 2;
+        }
+        messages.push(envelope::Message { key, value, headers });
+    }
+    if pieces.next().is_some() {
+        return Err(bad("more parts than lengths"));
+    }
+    let size = envelope::encoded_len(&messages);
+    let mut target = target;
+    let out: &mut [u8] = target.as_mut();
+    if size > out.len() {
+        return Err(bad("a target smaller than the envelope"));
+    }
+    let mut bytes = Vec::with_capacity(size);
+    envelope::encode((u64::from(id_high) << 32) | u64::from(id_low), timestamp as i64, &messages, &mut bytes);
+    out[..size].copy_from_slice(&bytes);
+    Ok(size as u32)
 }
