@@ -44,16 +44,19 @@ async function main() {
   const producer = await createProducer(config, { metrics });
   const consumer = await createConsumer({ ...config, 'group.id': `${topic}-group` }, { topics: [topic], fromBeginning: true, metrics });
   const counts = { sent: 0, acked: 0, failed: 0, handled: 0, topicChecks: 0, outages: 0 };
-  const handled = new Set();
-  const acked = new Set();
+  // Per sequence number: 1 acknowledged, 2 handled. Allocated once, so the soak's own bookkeeping
+  // does not grow with the run (Sets of every number did: +5 MB of heap over 4 minutes).
+  const state = new Uint8Array(Math.ceil(MINUTES * 60 * RATE * 1.5) + 10_000);
+  let unhandled = 0; // acknowledged and not yet handled
   const end = Date.now() + MINUTES * 60_000;
   let running = true;
 
   const consuming = consumer.run(async (m) => {
     await sleep(1);
     const seq = Number(m.value.toString());
-    if (!handled.has(seq)) {
-      handled.add(seq);
+    if ((state[seq] & 2) === 0) {
+      if (state[seq] & 1) unhandled--;
+      state[seq] |= 2;
       counts.handled++;
     }
   });
@@ -62,9 +65,14 @@ async function main() {
   const producing = (async () => {
     while (running) {
       for (let i = 0; i < RATE / 10; i++) {
+        if (counts.sent >= state.length) throw new RangeError(`more sends than the ${state.length} the run was sized for`);
         const seq = counts.sent++;
         producer.send({ topic, key: `k-${seq % 100}`, value: String(seq) }).then(
-          () => (acked.add(seq), counts.acked++),
+          () => {
+            if ((state[seq] & 2) === 0) unhandled++;
+            state[seq] |= 1;
+            counts.acked++;
+          },
           () => counts.failed++,
         );
       }
@@ -124,7 +132,7 @@ async function main() {
   await producer.close(60_000);
   // Let the consumer catch up with what was acknowledged.
   const deadline = Date.now() + 60_000;
-  while ([...acked].some((s) => !handled.has(s)) && Date.now() < deadline) await sleep(200);
+  while (unhandled > 0 && Date.now() < deadline) await sleep(200);
   consumer.stop();
   await consuming;
   await consumer.close();
@@ -149,7 +157,7 @@ async function main() {
     heapFlat &&
     peak(late, 'rss MB') <= peak(early, 'rss MB') * (1 + MAX_GROWTH) &&
     peak(late, 'handles') - peak(early, 'handles') <= MAX_HANDLE_GROWTH;
-  const lost = [...acked].filter((s) => !handled.has(s)).length;
+  const lost = unhandled;
   const range = (rows) => `${rows[0]?.s}-${rows.at(-1)?.s} s`;
   console.log(
     `after warm-up, ${range(early)} vs ${range(late)}: heap floor ${floor(early, 'heap MB')} -> ${floor(late, 'heap MB')} MB, ` +

@@ -21,7 +21,7 @@ const message: fc.Arbitrary<EnvelopeInput> = fc.record({
 });
 const batch = fc.record({ hi: fc.nat(), lo: fc.nat(), ts: fc.integer({ min: 0, max: 2 ** 47 }), messages: fc.array(message, { maxLength: 8 }) });
 
-function encode(twin: typeof jsEncodeInto, b: fc.RecordValue<{ hi: number; lo: number; ts: number; messages: EnvelopeInput[] }>): Buffer {
+function encode(twin: typeof jsEncodeInto, b: { hi: number; lo: number; ts: number; messages: EnvelopeInput[] }): Buffer {
   const size = encodedSize(b.messages);
   const target = Buffer.alloc(size + 16, 0xee);
   const n = twin(target, b.hi, b.lo, b.ts, b.messages);
