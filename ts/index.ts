@@ -32,6 +32,7 @@ export {
   BufferReleasedTwiceError,
   CodecError,
   PeerMissingError,
+  EnvelopeError,
 } from './errors';
 
 /** Adaptive concurrency limits around any async work (AIMD, Vegas, Gradient2, fixed). */

@@ -12,6 +12,7 @@ export type {
   Handler,
   HandlerContext,
   IncomingMessage,
+  BatchPosition,
   Ordering,
   PartitionHealth,
   TopicWait,
@@ -23,8 +24,18 @@ export type { RedriveOptions, RedriveProgress, RedriveSummary } from './redrive'
 export type { TopicSpec } from './admin';
 export type { KafkaOptions } from './client';
 export { loadDriver } from './driver';
-export { RetryError, ProducerClosedError, DeliveryUnknownError, FlushTimeoutError, DriverMissingError, CodecError, PeerMissingError } from '../errors';
+export {
+  RetryError,
+  ProducerClosedError,
+  DeliveryUnknownError,
+  FlushTimeoutError,
+  DriverMissingError,
+  CodecError,
+  PeerMissingError,
+  EnvelopeError,
+} from '../errors';
 export type { Codec, CustomSerializer, Serializer, SerializerOptions } from './codec';
+export type { BatchingOptions, BatchedDelivery } from './batching';
 export { recommendCompression } from './compression';
 export type { CompressionAdvice, CompressionOptions, CodecFigures, CompressionCodec } from './compression';
 export { PerformanceCollector } from '../metrics/collector';

@@ -26,6 +26,8 @@ export interface Delivery {
   topic: string;
   partition: number;
   offset: number;
+  /** With options.batching: the envelope's id, this message's index in it, and its count. */
+  batch?: { id: bigint; index: number; count: number };
 }
 
 const COMPRESSION: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];

@@ -9,7 +9,8 @@ import { continueAfterFailure, retry } from '../retry';
 import { checkBoolean, checkNumber, rangeError, typeError } from '../validate';
 import { binaryHeadersSupported } from './binary-headers';
 import { checkConfig, connectFresh, disconnect, resolveKafkaOptions, splitConfig, type KafkaOptions, type ResolvedKafkaOptions } from './client';
-import { call, loadDriver, type DeliveryReport, type KafkaError, type ProducerClient } from './driver';
+import { call, loadDriver, type DeliveryReport, type KafkaError, type Metadata, type ProducerClient } from './driver';
+import { Batcher, checkBatching, checkPartitioner, type BatchingOptions, type EnvelopeSink } from './batching';
 import { resolveCodec, type Codec, type SerializerOptions } from './codec';
 import { recommendCompression, type CompressionAdvice } from './compression';
 import { checkCollector, type PerformanceCollector, type RoleStats } from '../metrics/collector';
@@ -28,6 +29,11 @@ export interface ProducerOptions extends KafkaOptions, SerializerOptions {
   samples?: readonly unknown[];
   /** What compression: 'auto' optimizes; default 'latency'. */
   compressionGoal?: 'latency' | 'bandwidth';
+  /**
+   * Many logical messages per Kafka record: each send joins the envelope of the partition its key
+   * maps to, sent at maxMessages, maxBytes or after linger. See the README's envelope format.
+   */
+  batching?: BatchingOptions;
   /** enable.idempotence; default true (retries then never duplicate or reorder). */
   idempotence?: boolean;
   /** How often delivery reports are polled, ms; default 5. */
@@ -87,6 +93,8 @@ export async function createProducer<V = Buffer | string | null>(config: Record<
   const driver = loadDriver(options.driver);
   const resolved = resolveKafkaOptions(options, 'createProducer');
   const codec = resolveCodec(options);
+  const batching = checkBatching(options.batching);
+  const partitioner = checkPartitioner(batching ? base.partitioner : undefined);
   const advice = autoCompression(options, codec);
   const compression = advice ? advice.recommendation : checkCompression(driver, options.compression);
   const perf = checkCollector(options.collector)?._role('producer');
@@ -115,6 +123,8 @@ export async function createProducer<V = Buffer | string | null>(config: Record<
     perf,
     compression,
     advice,
+    batching,
+    partitioner,
   ) as VeloProducer<V>;
 }
 
@@ -139,7 +149,9 @@ function autoCompression(options: ProducerOptions, codec: Codec | undefined): Co
   return recommendCompression(samples, { goal: options.compressionGoal, driver: options.driver });
 }
 
-class Producer implements VeloProducer, SendRetrier {
+class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
+  /** options.batching: logical messages go out in envelopes. */
+  private readonly batcher: Batcher | undefined;
   /**
    * Messages waiting for room in librdkafka's queue, oldest first from `head`. While any wait, new
    * ones queue behind them, so a full queue never reorders sends. They go out in order as delivery
@@ -176,8 +188,11 @@ class Producer implements VeloProducer, SendRetrier {
     private readonly perf: RoleStats | undefined,
     readonly compression: Compression,
     readonly compressionAdvice: CompressionAdvice | undefined,
+    batching: ConstructorParameters<typeof Batcher>[1] | undefined,
+    partitioner: ConstructorParameters<typeof Batcher>[2],
   ) {
     this.metrics = o.perMessage.metrics?._sink();
+    this.batcher = batching && new Batcher(this, batching, partitioner, perf);
     client.setPollInterval(pollInterval);
     client.on('delivery-report', ((err: KafkaError | null, report: DeliveryReport) => {
       const item = report.opaque;
@@ -203,6 +218,7 @@ class Producer implements VeloProducer, SendRetrier {
     } catch (e) {
       return Promise.reject(e);
     }
+    if (this.batcher) return this.batcher.add(payload);
     const o = this.o.perMessage;
     // A total timeout or a signal needs the engine from the start.
     if (o.timeout !== undefined || o.signal !== undefined) {
@@ -242,7 +258,8 @@ class Producer implements VeloProducer, SendRetrier {
   }
 
   /** Produces a message now, or queues it behind those waiting for room. A failure settles it. */
-  private handOver(item: Outgoing): void {
+  /** @internal Produces a message now, or queues it behind those waiting for room (the batcher's way in too). */
+  handOver(item: Outgoing): void {
     if (this.waiting > 0) {
       this.backlog.push(item);
       return;
@@ -320,9 +337,9 @@ class Producer implements VeloProducer, SendRetrier {
   }
 
   /** @internal A first attempt succeeded. */
-  recordSuccess(start: number, value: Buffer | null): void {
+  recordSuccess(start: number, value: Buffer | null | undefined): void {
     this.metrics?.success(1, performance.now() - start);
-    this.perf?.ok(performance.now() - start, value === null ? 0 : value.length);
+    if (value !== undefined) this.perf?.ok(performance.now() - start, value === null ? 0 : value.length);
   }
 
   /** A send's outcome into the collector: delivered (latency, bytes) or failed for good. */
@@ -338,10 +355,20 @@ class Producer implements VeloProducer, SendRetrier {
   }
 
   /** @internal Continues a send whose first attempt failed, as retry() would. */
-  retryAfter(payload: Payload, start: number, error: unknown): Promise<Delivery> {
+  retryAfter(payload: Payload, start: number, error: unknown, observe = true): Promise<Delivery> {
     if (this.closed) return Promise.reject(error); // a closing producer makes no new attempts
     const sent = continueAfterFailure(({ signal }) => this.produceOnce(payload, signal), this.o.perMessage, start, error);
-    return this.perf ? this.observed(sent, start, payload.value) : sent;
+    return this.perf && observe ? this.observed(sent, start, payload.value) : sent;
+  }
+
+  /** @internal A topic's partition count (the batcher maps keys to partitions as librdkafka does). */
+  async partitions(topic: string): Promise<number> {
+    return retry(async () => {
+      const md = await call<Metadata>((cb) => this.client.getMetadata({ topic, timeout: 5_000 }, cb));
+      const n = md.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+      if (n === 0) throw Object.assign(new Error(`Broker: Unknown topic or partition (${topic}: no partitions in the metadata)`), { code: 3 });
+      return n;
+    }, this.o.perMessage);
   }
 
   /** One produce by a retry attempt, settled by its delivery report; it queues for room like any send. */
@@ -366,6 +393,7 @@ class Producer implements VeloProducer, SendRetrier {
     if (!Array.isArray(messages)) throw typeError('messages', 'an array of messages', messages);
     this.checkOpen();
     const payloads = messages.map((m, i) => toPayload(m, `messages[${i}]`, this.binaryHeaders, this.codec));
+    if (this.batcher) return Promise.all(payloads.map((p) => this.batcher!.add(p)));
     const o = this.o.perMessage;
     if (o.timeout !== undefined || o.signal !== undefined) return Promise.all(payloads.map((p) => retry(({ signal }) => this.produceOnce(p, signal), o)));
     const batch = new Batch(this, payloads.length);
@@ -377,6 +405,11 @@ class Producer implements VeloProducer, SendRetrier {
   async flush(timeout = 30_000): Promise<void> {
     checkNumber('timeout', timeout, 0);
     const deadline = performance.now() + timeout;
+    if (this.batcher) {
+      // Envelopes waiting for more go out now; sends still waiting for their topic's partition count are placed first.
+      while (this.batcher.unplaced > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      this.batcher.flushAll();
+    }
     if (this.waiting > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((wake) => this.emptied.push(wake)), new Promise<void>((wake) => (timer = setTimeout(wake, timeout)))]);
@@ -406,6 +439,7 @@ class Producer implements VeloProducer, SendRetrier {
     try {
       await this.flush(timeout);
     } finally {
+      this.batcher?.abandon(new ProducerClosedError('the producer closed before this message joined an envelope; it was not sent'));
       this.cancelBacklog();
       await disconnect(this.client, 0); // the flush is done or given up; node-rdkafka's own would take 5 s more
       this.cancelInFlight();

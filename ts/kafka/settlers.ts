@@ -9,8 +9,10 @@ export type Payload = Pick<Outgoing, 'topic' | 'partition' | 'timestamp' | 'valu
 
 /** What a settler asks of its producer: metrics for a first attempt, retries after a failure. */
 export interface SendRetrier {
-  recordSuccess(start: number, value: Buffer | null): void;
-  retryAfter(payload: Payload, start: number, error: unknown): Promise<Delivery>;
+  /** `value` undefined: not a logical message (an envelope): the collector counts its messages itself. */
+  recordSuccess(start: number, value: Buffer | null | undefined): void;
+  /** `observe` false: the collector counts the outcome itself (an envelope's messages). */
+  retryAfter(payload: Payload, start: number, error: unknown, observe?: boolean): Promise<Delivery>;
 }
 
 /**

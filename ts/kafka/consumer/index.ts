@@ -26,7 +26,8 @@ import { createProducer } from '../producer';
 import { checkTopicName } from '../topic-name';
 import { CircuitBreaker, type BreakerState } from '../../breaker';
 import type { PartitionHealth } from './health';
-import { headersOf } from './message';
+import { headersOf, unpack } from './message';
+import { isEnvelope } from '../../envelope';
 import { RetryError } from '../../errors';
 import { defaultShouldRetry } from '../../retry';
 import type { VeloProducer } from '../producer';
@@ -38,7 +39,7 @@ import { Partition, partitionKey, type PauseReason } from './partition';
 import { waitForTopics } from './topic-wait';
 import type { HandlerContext, Work } from './work';
 
-export type { IncomingMessage } from './message';
+export type { IncomingMessage, BatchPosition } from './message';
 export type { ConsumerOptions, ConcurrencyOptions, Ordering } from './options';
 export { TopicWaitError, type TopicWait } from './topic-wait';
 export type { HandlerContext } from './work';
@@ -390,6 +391,15 @@ class Consumer implements VeloConsumer {
     if (p === undefined || !p.owned || p.revoking) return; // fetched before a revoke: its new owner fetches it again
     if (p.pauses.has('due')) return; // behind a retry record not yet due: fetched again after the seek
     if (this.paths?.stageOf(m.topic) !== undefined && this.notDue(p, m)) return;
+    if (isEnvelope(m.headers)) {
+      for (const logical of unpack(m)) this.track(logical, p);
+      return;
+    }
+    this.track(m, p);
+  }
+
+  /** One message (a record, or a logical message of an envelope: several share its offset) into its lane and its partition's offsets. */
+  private track(m: DriverMessage, p: Partition): void {
     const w = this.dispatcher.enqueue(m, p);
     // The first offset fetched is where the group's committed offset (or auto.offset.reset) put
     // us: committing it again would say nothing.
@@ -584,6 +594,7 @@ class Consumer implements VeloConsumer {
 
   /** The value through options.serializer, once; a CodecError (not retriable) ends the message's attempts. */
   private decode(w: Work): void {
+    if (w.message.malformed !== undefined) throw w.message.malformed; // an envelope that could not be read
     const codec = this.co.codec;
     if (codec === undefined || w.decoded) return;
     const m = w.message;

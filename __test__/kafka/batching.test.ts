@@ -1,0 +1,152 @@
+// Batching envelopes on the real broker: logical messages in envelopes, mixed with plain records,
+// come back each once in key order with their headers; a key goes to the partition librdkafka
+// gives it anyway; a failing logical message is retried alone; a malformed envelope is dead-lettered.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createConsumer, createProducer, ensureTopic, type IncomingMessage, type VeloConsumer, type VeloProducer } from '../../ts/kafka';
+import { config, endOffsets, unique } from '../support/kafka';
+
+const closers: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const close of closers.reverse()) await close().catch(() => {});
+});
+
+async function batchingProducer(options: object = {}): Promise<VeloProducer> {
+  const p = await createProducer(config, { batching: { maxMessages: 100, linger: 5 }, ...options });
+  closers.push(() => p.close());
+  return p;
+}
+
+async function consumeAll(c: VeloConsumer, n: number, handler: (m: IncomingMessage) => unknown = () => {}): Promise<IncomingMessage[]> {
+  const seen: IncomingMessage[] = [];
+  const timer = setTimeout(() => c.stop(), 30_000);
+  await c.run(async (m) => {
+    await handler(m);
+    seen.push(m);
+    if (seen.length === n) c.stop();
+  });
+  clearTimeout(timer);
+  return seen;
+}
+
+describe('batching envelopes through the broker', () => {
+  it('3,000 logical messages in envelopes, plain records between them: each once, in key order, headers kept; far fewer records', async () => {
+    const topic = unique('envelopes');
+    await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 });
+    const p = await batchingProducer();
+    const plain = await createProducer(config);
+    closers.push(() => plain.close());
+    const N = 3_000;
+    const sends = [];
+    for (let i = 0; i < N; i++) {
+      sends.push(p.send({ topic, key: `k${i % 50}`, value: `seq-${i}`, headers: { seq: String(i), bin: Buffer.from([0, i & 255]) } }));
+      if (i % 1_000 === 0) await plain.send({ topic, key: `k${i % 50}`, value: `plain-${i}` });
+    }
+    const deliveries = await Promise.all(sends);
+    const ends = await endOffsets(topic, 3);
+    const records = ends.reduce((a, b) => a + b, 0);
+    const envelopes = new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size;
+    console.log(`batching: ${N} logical messages in ${envelopes} envelopes, ${records} records in all (3 plain)`);
+    expect(records).toBe(envelopes + 3);
+    expect(envelopes).toBeLessThanOrEqual(N / 10);
+    for (const d of deliveries) {
+      expect(d.batch).toBeDefined();
+      expect(d.batch!.index).toBeLessThan(d.batch!.count);
+    }
+
+    const c = await createConsumer({ ...config, 'group.id': unique('g') }, { topics: [topic], fromBeginning: true, concurrency: 32 });
+    closers.push(() => c.close(5_000));
+    const seen = await consumeAll(c, N + 3, async () => new Promise((r) => setTimeout(r, Math.random() * 2)));
+    const logical = seen.filter((m) => m.batch !== undefined);
+    expect(logical).toHaveLength(N);
+    expect(
+      seen
+        .filter((m) => m.batch === undefined)
+        .map((m) => m.value!.toString())
+        .sort(),
+    ).toEqual(['plain-0', 'plain-1000', 'plain-2000']);
+    expect(new Set(logical.map((m) => m.value!.toString())).size).toBe(N); // each once
+    for (const m of logical) {
+      const i = Number(m.headers.seq!.toString());
+      expect(m.value!.toString()).toBe(`seq-${i}`);
+      expect([...m.headers.bin!]).toEqual([0, i & 255]);
+      expect(m.key!.toString()).toBe(`k${i % 50}`);
+    }
+    for (let k = 0; k < 50; k++) {
+      const order = logical.filter((m) => m.key!.toString() === `k${k}`).map((m) => Number(m.headers.seq!.toString()));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
+    // Where the producer said each went is where the consumer found it.
+    const at = new Map(logical.map((m) => [m.value!.toString(), `${m.partition}:${m.offset}:${m.batch!.index}`]));
+    deliveries.forEach((d, i) => expect(at.get(`seq-${i}`)).toBe(`${d.partition}:${d.offset}:${d.batch!.index}`));
+  }, 60_000);
+
+  it('a key goes to the partition librdkafka gives it as a plain record (consistent_random and murmur2_random)', async () => {
+    for (const partitioner of ['consistent_random', 'murmur2_random']) {
+      const topic = unique('keys');
+      await ensureTopic(config, topic, { partitions: 7, replicationFactor: 1 });
+      const batched = await createProducer({ ...config, partitioner }, { batching: { linger: 1 } });
+      const plain = await createProducer({ ...config, partitioner });
+      closers.push(
+        () => batched.close(),
+        () => plain.close(),
+      );
+      const keys = Array.from({ length: 60 }, (_, i) => `customer-${i * 7919}`);
+      const a = await Promise.all(keys.map((key) => batched.send({ topic, key, value: 'x' })));
+      const b = await Promise.all(keys.map((key) => plain.send({ topic, key, value: 'x' })));
+      expect(a.map((d) => d.partition)).toEqual(b.map((d) => d.partition));
+      expect(new Set(a.map((d) => d.partition)).size).toBeGreaterThan(3);
+    }
+  });
+
+  it('a logical message that fails goes through the retry topic alone; its envelope siblings are handled once; all committed', async () => {
+    const topic = unique('envelope-retry');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const p = await batchingProducer();
+    const N = 300;
+    await Promise.all(Array.from({ length: N }, (_, i) => p.send({ topic, key: `k${i % 10}`, value: String(i) })));
+    const group = unique('g');
+    const c = await createConsumer(
+      { ...config, 'group.id': group },
+      { topics: [topic], fromBeginning: true, retryTopics: { delays: [200] }, createTopics: true, retry: { retries: 0 } },
+    );
+    closers.push(() => c.close(5_000));
+    const calls = new Map<string, number>();
+    let failedOnce = false;
+    const seen = await consumeAll(c, N, (m) => {
+      const v = m.value!.toString();
+      calls.set(v, (calls.get(v) ?? 0) + 1);
+      if (v === '142' && !failedOnce) {
+        failedOnce = true;
+        throw new Error('downstream hiccup');
+      }
+    });
+    expect(new Set(seen.map((m) => m.value!.toString())).size).toBe(N);
+    expect(calls.get('142')).toBe(2);
+    expect([...calls.entries()].filter(([v, n]) => v !== '142' && n !== 1)).toEqual([]);
+    const retried = seen.find((m) => m.value!.toString() === '142')!;
+    expect(retried.topic).toBe(`${topic}-retry-200`);
+    expect(retried.batch).toBeUndefined(); // a plain record in the retry topic
+    await c.close(5_000);
+    const { committedOffsets } = await import('../support/kafka');
+    expect(await committedOffsets(group, topic, 1)).toEqual(await endOffsets(topic, 1));
+  }, 60_000);
+
+  it('a malformed envelope never reaches the handler and is dead-lettered', async () => {
+    const topic = unique('bad-envelope');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const plain = await createProducer(config);
+    closers.push(() => plain.close());
+    await plain.send({ topic, value: Buffer.from([1, 0, 0, 0]), headers: { 'velo-envelope': '1' } });
+    await plain.send({ topic, value: 'after it' });
+    const dead: unknown[] = [];
+    const c = await createConsumer(
+      { ...config, 'group.id': unique('g') },
+      { topics: [topic], fromBeginning: true, deadLetter: true, createTopics: true, onDeadLetter: (_m, e) => dead.push(e) },
+    );
+    closers.push(() => c.close(5_000));
+    const seen = await consumeAll(c, 1);
+    expect(seen.map((m) => m.value!.toString())).toEqual(['after it']);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ name: 'EnvelopeError', code: 'ERR_ENVELOPE_TOO_SHORT', retriable: false });
+  });
+});

@@ -1,0 +1,319 @@
+// Batching envelopes on the producer: `send()` of a logical message joins the envelope for the
+// partition its key maps to (the same partitioner librdkafka applies to plain records, so a key
+// lands where it would anyway and its order holds); an envelope goes out as one Kafka record when
+// it holds maxMessages, reaches maxBytes, or has waited `linger`. Envelopes are encoded into
+// buffers from a BufferPool: no allocation of ours per message. Each logical send settles with
+// its envelope's delivery report and its index in it.
+import { crc32 } from 'node:zlib';
+import { durationField, type Duration } from '../backoff';
+import { BufferPool } from '../pool';
+import { checkNumber, checkObject, rangeError } from '../validate';
+import { ENVELOPE_HEADER, PREAMBLE, encodedSize, envelopeTwins } from '../envelope';
+import type { RoleStats } from '../metrics/collector';
+import type { Delivery } from './message';
+import { Outgoing, type Payload, type SendRetrier } from './settlers';
+
+export interface BatchingOptions {
+  /** Logical messages per envelope at most; default 100. */
+  maxMessages?: number;
+  /** Encoded envelope bytes at most (keep it under the topic's max.message.bytes); default 262,144. */
+  maxBytes?: number;
+  /** How long a partly filled envelope waits for more (ms or "5ms"); default 5 ms. */
+  linger?: Duration;
+  /** Pooled buffers of maxBytes each (envelopes in flight beyond it use fresh ones); default 64. */
+  poolSize?: number;
+}
+
+export interface ResolvedBatching {
+  maxMessages: number;
+  maxBytes: number;
+  linger: number;
+  poolSize: number;
+}
+
+export function checkBatching(b: unknown): ResolvedBatching | undefined {
+  if (b === undefined) return undefined;
+  checkObject('options.batching', b);
+  const o = b as BatchingOptions;
+  for (const k of Object.keys(o)) {
+    if (!['maxMessages', 'maxBytes', 'linger', 'poolSize'].includes(k))
+      throw rangeError('options.batching', 'an object of maxMessages, maxBytes, linger, poolSize', `key ${k}`);
+  }
+  return {
+    maxMessages: checkNumber('options.batching.maxMessages', o.maxMessages ?? 100, 1, 1_000_000, true),
+    maxBytes: checkNumber('options.batching.maxBytes', o.maxBytes ?? 262_144, 64, 1 << 30, true),
+    linger: durationField('options.batching.linger', o.linger, 5),
+    poolSize: checkNumber('options.batching.poolSize', o.poolSize ?? 64, 1, 65_536, true),
+  };
+}
+
+/** What a batched send resolves with: its envelope's delivery, and where it sits in it. */
+export interface BatchedDelivery extends Delivery {
+  batch: { id: bigint; index: number; count: number };
+}
+
+// librdkafka's partitioners (rdkafka_msg.c), for the ones a key decides.
+const PARTITIONERS = ['consistent_random', 'consistent', 'murmur2_random', 'murmur2', 'random'] as const;
+type Partitioner = (typeof PARTITIONERS)[number];
+
+/** Kafka's murmur2 (the Java client's DefaultPartitioner, librdkafka's murmur2): seed 0x9747b28c. */
+export function murmur2(data: Buffer): number {
+  const m = 0x5bd1e995;
+  let h = (0x9747b28c ^ data.length) | 0;
+  let i = 0;
+  for (; i + 4 <= data.length; i += 4) {
+    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  switch (data.length - i) {
+    case 3:
+      h ^= data[i + 2]! << 16;
+    // falls through
+    case 2:
+      h ^= data[i + 1]! << 8;
+    // falls through
+    case 1:
+      h ^= data[i]!;
+      h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h >>> 0;
+}
+
+/** The partition librdkafka's `partitioner` gives `key` among `count`; undefined: random (no key). */
+export function partitionFor(partitioner: Partitioner, key: Buffer | null, count: number): number | undefined {
+  if (partitioner === 'random') return undefined;
+  if (key === null) {
+    if (partitioner.endsWith('_random')) return undefined;
+    key = Buffer.alloc(0);
+  }
+  const hash = partitioner.startsWith('murmur2') ? murmur2(key) & 0x7fffffff : crc32(key);
+  return hash % count;
+}
+
+export function checkPartitioner(value: unknown): Partitioner {
+  const p = value ?? 'consistent_random';
+  if (!PARTITIONERS.includes(p as Partitioner)) {
+    throw rangeError('config.partitioner', `with batching, one of ${PARTITIONERS.join(', ')} (the partition is chosen before librdkafka sees the message)`, p);
+  }
+  return p as Partitioner;
+}
+
+/** What the batcher needs of its producer. */
+export interface EnvelopeSink extends SendRetrier {
+  handOver(item: Outgoing): void;
+  partitions(topic: string): Promise<number>;
+}
+
+interface Pending {
+  readonly topic: string;
+  readonly partition: number;
+  readonly items: Payload[];
+  readonly starts: number[];
+  readonly resolves: ((d: BatchedDelivery) => void)[];
+  readonly rejects: ((e: unknown) => void)[];
+  bytes: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class Batcher {
+  private readonly pending = new Map<string, Pending>();
+  /** Partition counts by topic, once known; sends for a topic wait in order meanwhile. */
+  private readonly counts = new Map<string, number>();
+  private readonly looking = new Map<string, { go: () => void; reject: (e: unknown) => void }[]>();
+  /** Keyless messages of a topic share one envelope partition, moved on after each envelope. */
+  private readonly sticky = new Map<string, number>();
+  readonly pool: BufferPool;
+  private readonly idHigh = (Math.random() * 0x1_0000_0000) >>> 0;
+  private idLow = 0;
+
+  constructor(
+    readonly sink: EnvelopeSink,
+    private readonly o: ResolvedBatching,
+    private readonly partitioner: Partitioner,
+    readonly perf: RoleStats | undefined,
+  ) {
+    this.pool = new BufferPool({ capacity: o.poolSize, bufferSize: o.maxBytes });
+  }
+
+  /** A logical message joins its envelope; resolves with the envelope's delivery. */
+  add(p: Payload): Promise<BatchedDelivery> {
+    return new Promise<BatchedDelivery>((resolve, reject) => {
+      const start = performance.now();
+      const place = (): void => {
+        const count = this.counts.get(p.topic);
+        if (count === undefined) return; // waiting for the topic's partition count
+        this.place(p, count, start, resolve, reject);
+      };
+      if (this.counts.has(p.topic) && !this.looking.has(p.topic)) return place();
+      const queue = this.looking.get(p.topic);
+      if (queue) {
+        queue.push({ go: place, reject });
+        return;
+      }
+      this.looking.set(p.topic, [{ go: place, reject }]);
+      this.sink.partitions(p.topic).then(
+        (n) => {
+          this.counts.set(p.topic, n);
+          const waiting = this.looking.get(p.topic) ?? [];
+          this.looking.delete(p.topic);
+          for (const w of waiting) w.go();
+        },
+        (e: unknown) => {
+          const waiting = this.looking.get(p.topic) ?? [];
+          this.looking.delete(p.topic);
+          for (const w of waiting) {
+            this.perf?.error();
+            w.reject(e);
+          }
+        },
+      );
+    });
+  }
+
+  private place(p: Payload, count: number, start: number, resolve: (d: BatchedDelivery) => void, reject: (e: unknown) => void): void {
+    if (this.rejectUnplaced) return reject(this.rejectUnplaced);
+    let partition = p.partition ?? partitionFor(this.partitioner, p.key, count);
+    if (partition === undefined) {
+      partition = this.sticky.get(p.topic) ?? Math.floor(Math.random() * count);
+      this.sticky.set(p.topic, partition);
+    }
+    const key = `${partition}\u0000${p.topic}`;
+    const size = encodedSize([p]) - PREAMBLE; // this message's share (the preamble counted once)
+    let e = this.pending.get(key);
+    if (e !== undefined && e.bytes + size > this.o.maxBytes) {
+      this.flush(e);
+      e = undefined;
+    }
+    if (e === undefined) {
+      e = { topic: p.topic, partition, items: [], starts: [], resolves: [], rejects: [], bytes: PREAMBLE, timer: undefined };
+      this.pending.set(key, e);
+      const pending = e;
+      e.timer = setTimeout(() => this.flush(pending), this.o.linger);
+    }
+    e.items.push(p);
+    e.starts.push(start);
+    e.resolves.push(resolve);
+    e.rejects.push(reject);
+    e.bytes += size;
+    if (e.items.length >= this.o.maxMessages || e.bytes >= this.o.maxBytes) this.flush(e);
+  }
+
+  /** Every envelope waiting for more goes out now (flush, close). */
+  flushAll(): void {
+    for (const e of [...this.pending.values()]) this.flush(e);
+  }
+
+  /** Logical messages still waiting for their topic's partition count. */
+  get unplaced(): number {
+    let n = 0;
+    for (const q of this.looking.values()) n += q.length;
+    return n;
+  }
+
+  /** The producer closed: what was never handed over rejects with `error`. */
+  abandon(error: Error): void {
+    for (const e of this.pending.values()) {
+      clearTimeout(e.timer);
+      for (const reject of e.rejects) {
+        this.perf?.error();
+        reject(error);
+      }
+    }
+    this.pending.clear();
+    for (const queue of this.looking.values()) {
+      for (const w of queue.splice(0)) {
+        this.perf?.error();
+        w.reject(error);
+      }
+    }
+    this.rejectUnplaced = error;
+  }
+
+  /** Set once abandoned: a send placed after that rejects with it. */
+  private rejectUnplaced: Error | undefined;
+
+  private flush(e: Pending): void {
+    clearTimeout(e.timer);
+    const key = `${e.partition}\u0000${e.topic}`;
+    if (this.pending.get(key) === e) this.pending.delete(key);
+    if (e.items.length === 0) return;
+    if (!e.items.some((p) => p.key !== null) && this.sticky.get(e.topic) === e.partition) {
+      this.sticky.set(e.topic, (e.partition + 1) % (this.counts.get(e.topic) ?? 1));
+    }
+    const size = encodedSize(e.items);
+    const pooled = size <= this.pool.bufferSize ? this.pool.get() : undefined;
+    const target = pooled ?? Buffer.allocUnsafe(size);
+    this.idLow = (this.idLow + 1) >>> 0;
+    const timestamp = Date.now();
+    const n = envelopeTwins.encodeInto(target, this.idHigh, this.idLow, timestamp, e.items);
+    const id = (BigInt(this.idHigh) << 32n) | BigInt(this.idLow);
+    this.sink.handOver(new EnvelopeItem(this, e, target.subarray(0, n), pooled, id, timestamp));
+  }
+}
+
+/**
+ * One envelope on its way: librdkafka's opaque for it. node-rdkafka produces with RK_MSG_COPY
+ * (src/producer.cc): librdkafka copies the value before produce() returns. The pooled buffer is
+ * still kept until the envelope's final outcome, because a retry produces the same bytes again.
+ */
+export class EnvelopeItem extends Outgoing {
+  private settled = false;
+
+  constructor(
+    private readonly batcher: Batcher,
+    private readonly e: Pending,
+    value: Buffer,
+    private readonly pooled: Buffer | undefined,
+    private readonly id: bigint,
+    timestamp: number,
+  ) {
+    super({ topic: e.topic, partition: e.partition, timestamp, key: null, value, headers: [{ [ENVELOPE_HEADER]: '1' }] });
+  }
+
+  settle(err: Error | null, delivery: Delivery | undefined): void {
+    if (!err) return this.delivered(delivery!);
+    this.batcher.sink.retryAfter(this, this.start, err, false).then(
+      (d) => this.delivered(d),
+      (error: unknown) => this.failed(error),
+    );
+  }
+
+  cancel(error: Error): void {
+    this.failed(error);
+  }
+
+  private delivered(d: Delivery): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.batcher.sink.recordSuccess(this.start, undefined);
+    const { resolves, starts, items } = this.e;
+    const count = resolves.length;
+    const perf = this.batcher.perf;
+    const now = performance.now();
+    for (let i = 0; i < count; i++) {
+      if (perf) perf.ok(now - starts[i]!, items[i]!.value?.length ?? 0);
+      resolves[i]!({ topic: d.topic, partition: d.partition, offset: d.offset, batch: { id: this.id, index: i, count } });
+    }
+    this.release();
+  }
+
+  private failed(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (const reject of this.e.rejects) {
+      this.batcher.perf?.error();
+      reject(error);
+    }
+    this.release();
+  }
+
+  private release(): void {
+    if (this.pooled) this.batcher.pool.release(this.pooled);
+  }
+}
