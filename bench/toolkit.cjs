@@ -1,7 +1,8 @@
 // The throughput toolkit without a broker: value codecs (JSON vs msgpackr vs avsc through
 // velo-retry's codecs, encode + decode of a typical event) against the performance guide's
-// "binary serialization 3-10x faster than JSON", and compression advice on three sample sets
-// (each codec's speed and ratio, what the advisor picks, the TS estimate beside the trial).
+// "binary serialization 3-10x faster than JSON", the envelope twins (TS vs Rust, encode and
+// decode), and compression advice on three sample sets (each codec's speed and ratio, what the
+// advisor picks, the TS estimate beside the trial).
 'use strict';
 const { randomBytes } = require('node:crypto');
 const path = require('node:path');
@@ -84,6 +85,33 @@ async function toolkit() {
     notes,
     target: claim,
   });
+
+  // ---- envelopes: the TS twin vs the Rust twin, per envelope of 100 x 1 KiB events
+  const env = require(`${dist}/envelope`);
+  const messages = Array.from({ length: 100 }, (_, i) => ({ key: Buffer.from(`k${i % 20}`), value: Buffer.alloc(1_024, i), headers: [{ trace: `t-${i}` }] }));
+  const target = Buffer.alloc(env.encodedSize(messages));
+  const encodedEnvelope = Buffer.from(target.subarray(0, env.jsEncodeInto(target, 1, 2, 3, messages)));
+  const twins = (name, js, rust) => ({
+    section: 'envelopes',
+    name,
+    unit: 'envelope',
+    variants: { 'TS twin': measure(js, { iterations: 20_000 }), ...(env.nativeEnvelope ? { 'native twin': measure(rust, { iterations: 20_000 }) } : {}) },
+    chosen: 'TS twin',
+  });
+  groups.push(
+    twins(
+      'encode 100 x 1 KiB messages into a pooled buffer',
+      () => env.jsEncodeInto(target, 1, 2, 3, messages),
+      () => env.nativeEnvelope.encodeInto(target, 1, 2, 3, messages),
+    ),
+  );
+  groups.push(
+    twins(
+      'decode it to views (layout + subarrays)',
+      () => env.decodeEnvelope(encodedEnvelope, env.jsLayout).messages.length,
+      () => env.decodeEnvelope(encodedEnvelope, env.nativeEnvelope.layout).messages.length,
+    ),
+  );
 
   // ---- compression advice
   const sets = {

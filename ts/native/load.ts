@@ -15,6 +15,13 @@
 //                                                       process-wide totals across worker threads
 //   BufferPool get / release                native      buffer get + release; GC runs over 1,000,000
 //                                                       buffer cycles: the slab is off the JS heap
+//   envelope encode                         TS          envelopes, encode 100 x 1 KiB (Rust: a
+//                                                       crossing per part, ~5x slower)
+//   envelope layout, >= 8 messages          native      envelopes, decode (layout ~half the TS
+//                                                       twin's per message from ~10 messages)
+//   envelope layout, < 8 messages           TS          (one call costs more than the layout)
+//   recommendCompression                    native      compression advice (the TS twin can only
+//                                                       estimate ratios from entropy, no speeds)
 //
 // The per-call shapes' Rust twins stay as the conformance reference (`reference*` exports,
 // bench/reference.cjs): the suite holds the TS twins to them, and the bench measures them.

@@ -32,7 +32,9 @@ export function unpack(m: DriverMessage): Fetched[] {
       timestamp: e.timestamp,
       key: l.key,
       value: l.value,
-      headers: l.headers,
+      get headers() {
+        return l.headers; // made when a handler reads them
+      },
       batch: { id: e.id, index, count },
     }));
   } catch (e) {
@@ -74,7 +76,8 @@ export class Incoming implements IncomingMessage {
   /** @internal The envelope this came in could not be read. */
   readonly malformed: EnvelopeError | undefined;
   private decoded: Record<string, Buffer> | undefined;
-  private raw: DriverMessage['headers'];
+  /** The record (or logical message) its headers are read from, on first access. */
+  private source: Fetched | undefined;
 
   constructor(m: Fetched) {
     this.topic = m.topic;
@@ -86,13 +89,13 @@ export class Incoming implements IncomingMessage {
     this.data = m.value;
     this.batch = m.batch;
     this.malformed = m.malformed;
-    this.raw = m.headers;
+    this.source = m;
   }
 
   get headers(): Record<string, Buffer> {
     if (this.decoded === undefined) {
-      this.decoded = headersOf(this.raw);
-      this.raw = undefined;
+      this.decoded = headersOf(this.source!.headers);
+      this.source = undefined;
     }
     return this.decoded;
   }
