@@ -18,20 +18,25 @@ export interface EnvelopeInput {
   readonly headers: readonly Record<string, Buffer | string>[] | undefined;
 }
 
-/** The bytes an envelope of these messages takes. */
-export function encodedSize(messages: readonly EnvelopeInput[]): number {
-  let size = PREAMBLE;
-  for (const m of messages) {
-    size += 12 + (m.key === null ? 0 : m.key.length) + (m.value === null ? 0 : m.value.length);
-    if (m.headers !== undefined) {
-      for (const h of m.headers) {
-        for (const name in h) {
-          const v = h[name]!;
-          size += 8 + Buffer.byteLength(name) + (typeof v === 'string' ? Buffer.byteLength(v) : v.length);
-        }
+/** The bytes one message takes in an envelope. */
+export function messageSize(m: EnvelopeInput): number {
+  let size = 12 + (m.key === null ? 0 : m.key.length) + (m.value === null ? 0 : m.value.length);
+  const headers = m.headers;
+  if (headers !== undefined) {
+    for (const h of headers) {
+      for (const name in h) {
+        const v = h[name]!;
+        size += 8 + Buffer.byteLength(name) + (typeof v === 'string' ? Buffer.byteLength(v) : v.length);
       }
     }
   }
+  return size;
+}
+
+/** The bytes an envelope of these messages takes. */
+export function encodedSize(messages: readonly EnvelopeInput[]): number {
+  let size = PREAMBLE;
+  for (const m of messages) size += messageSize(m);
   return size;
 }
 

@@ -8,7 +8,7 @@ import { crc32 } from 'node:zlib';
 import { durationField, type Duration } from '../backoff';
 import { BufferPool } from '../pool';
 import { checkNumber, checkObject, rangeError } from '../validate';
-import { ENVELOPE_HEADER, PREAMBLE, encodedSize, envelopeTwins } from '../envelope';
+import { ENVELOPE_HEADER, PREAMBLE, encodedSize, envelopeTwins, messageSize } from '../envelope';
 import type { RoleStats } from '../metrics/collector';
 import type { Delivery } from './message';
 import { Outgoing, type Payload, type SendRetrier } from './settlers';
@@ -122,7 +122,8 @@ interface Pending {
 }
 
 export class Batcher {
-  private readonly pending = new Map<string, Pending>();
+  /** Envelopes being filled, by topic, then partition. */
+  private readonly pending = new Map<string, (Pending | undefined)[]>();
   /** Partition counts by topic, once known; sends for a topic wait in order meanwhile. */
   private readonly counts = new Map<string, number>();
   private readonly looking = new Map<string, { go: () => void; reject: (e: unknown) => void }[]>();
@@ -143,37 +144,39 @@ export class Batcher {
 
   /** A logical message joins its envelope; resolves with the envelope's delivery. */
   add(p: Payload): Promise<BatchedDelivery> {
+    const start = performance.now();
+    const count = this.looking.has(p.topic) ? undefined : this.counts.get(p.topic);
     return new Promise<BatchedDelivery>((resolve, reject) => {
-      const start = performance.now();
-      const place = (): void => {
-        const count = this.counts.get(p.topic);
-        if (count === undefined) return; // waiting for the topic's partition count
-        this.place(p, count, start, resolve, reject);
-      };
-      if (this.counts.has(p.topic) && !this.looking.has(p.topic)) return place();
-      const queue = this.looking.get(p.topic);
-      if (queue) {
-        queue.push({ go: place, reject });
-        return;
-      }
-      this.looking.set(p.topic, [{ go: place, reject }]);
-      this.sink.partitions(p.topic).then(
-        (n) => {
-          this.counts.set(p.topic, n);
-          const waiting = this.looking.get(p.topic) ?? [];
-          this.looking.delete(p.topic);
-          for (const w of waiting) w.go();
-        },
-        (e: unknown) => {
-          const waiting = this.looking.get(p.topic) ?? [];
-          this.looking.delete(p.topic);
-          for (const w of waiting) {
-            this.perf?.error();
-            w.reject(e);
-          }
-        },
-      );
+      if (count !== undefined) this.place(p, count, start, resolve, reject);
+      else this.whenCounted(p, start, resolve, reject);
     });
+  }
+
+  /** The first sends to a topic wait, in order, for its partition count. */
+  private whenCounted(p: Payload, start: number, resolve: (d: BatchedDelivery) => void, reject: (e: unknown) => void): void {
+    const go = (): void => this.place(p, this.counts.get(p.topic)!, start, resolve, reject);
+    const queue = this.looking.get(p.topic);
+    if (queue) {
+      queue.push({ go, reject });
+      return;
+    }
+    this.looking.set(p.topic, [{ go, reject }]);
+    this.sink.partitions(p.topic).then(
+      (n) => {
+        this.counts.set(p.topic, n);
+        const waiting = this.looking.get(p.topic) ?? [];
+        this.looking.delete(p.topic);
+        for (const w of waiting) w.go();
+      },
+      (e: unknown) => {
+        const waiting = this.looking.get(p.topic) ?? [];
+        this.looking.delete(p.topic);
+        for (const w of waiting) {
+          this.perf?.error();
+          w.reject(e);
+        }
+      },
+    );
   }
 
   private place(p: Payload, count: number, start: number, resolve: (d: BatchedDelivery) => void, reject: (e: unknown) => void): void {
@@ -183,16 +186,17 @@ export class Batcher {
       partition = this.sticky.get(p.topic) ?? Math.floor(Math.random() * count);
       this.sticky.set(p.topic, partition);
     }
-    const key = `${partition}\u0000${p.topic}`;
-    const size = encodedSize([p]) - PREAMBLE; // this message's share (the preamble counted once)
-    let e = this.pending.get(key);
+    let byPartition = this.pending.get(p.topic);
+    if (byPartition === undefined) this.pending.set(p.topic, (byPartition = []));
+    const size = messageSize(p);
+    let e = byPartition[partition];
     if (e !== undefined && e.bytes + size > this.o.maxBytes) {
       this.flush(e);
       e = undefined;
     }
     if (e === undefined) {
       e = { topic: p.topic, partition, items: [], starts: [], resolves: [], rejects: [], bytes: PREAMBLE, timer: undefined };
-      this.pending.set(key, e);
+      byPartition[partition] = e;
       const pending = e;
       e.timer = setTimeout(() => this.flush(pending), this.o.linger);
     }
@@ -206,7 +210,7 @@ export class Batcher {
 
   /** Every envelope waiting for more goes out now (flush, close). */
   flushAll(): void {
-    for (const e of [...this.pending.values()]) this.flush(e);
+    for (const byPartition of this.pending.values()) for (const e of byPartition) if (e !== undefined) this.flush(e);
   }
 
   /** Logical messages still waiting for their topic's partition count. */
@@ -218,7 +222,8 @@ export class Batcher {
 
   /** The producer closed: what was never handed over rejects with `error`. */
   abandon(error: Error): void {
-    for (const e of this.pending.values()) {
+    for (const e of [...this.pending.values()].flat()) {
+      if (e === undefined) continue;
       clearTimeout(e.timer);
       for (const reject of e.rejects) {
         this.perf?.error();
@@ -240,14 +245,16 @@ export class Batcher {
 
   private flush(e: Pending): void {
     clearTimeout(e.timer);
-    const key = `${e.partition}\u0000${e.topic}`;
-    if (this.pending.get(key) === e) this.pending.delete(key);
+    const byPartition = this.pending.get(e.topic);
+    if (byPartition?.[e.partition] === e) byPartition[e.partition] = undefined;
     if (e.items.length === 0) return;
     if (!e.items.some((p) => p.key !== null) && this.sticky.get(e.topic) === e.partition) {
       this.sticky.set(e.topic, (e.partition + 1) % (this.counts.get(e.topic) ?? 1));
     }
     const size = encodedSize(e.items);
-    const pooled = size <= this.pool.bufferSize ? this.pool.get() : undefined;
+    // A pooled buffer when one is free and big enough; else one of the envelope's own size (a pool
+    // miss would allocate a whole maxBytes buffer for it).
+    const pooled = size <= this.pool.bufferSize && this.pool.available > 0 ? this.pool.get() : undefined;
     const target = pooled ?? Buffer.allocUnsafe(size);
     this.idLow = (this.idLow + 1) >>> 0;
     const timestamp = Date.now();

@@ -80,6 +80,11 @@ export class BufferPool {
     return this.adopt(Buffer.allocUnsafeSlow(this.bufferSize), true);
   }
 
+  /** Buffers ready to hand out now (get() allocates a fresh one when there are none). */
+  get available(): number {
+    return this.free.length;
+  }
+
   /**
    * Gives a buffer back; true when it was pooled. One this pool did not hand out (another pool's,
    * a slice, another size) is dropped, as is one that arrives when the pool is full. Releasing a
