@@ -22,9 +22,10 @@ const ROUNDS = 3;
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function produce(brokers, topic, n) {
+/** `n` keyed 1 KiB messages; with `batching`, in envelopes of 100 logical messages. */
+async function produce(brokers, topic, n, batching) {
   await ensureTopic({ 'bootstrap.servers': brokers }, topic, { partitions: PARTITIONS, replicationFactor: 1 });
-  const p = await createProducer({ 'bootstrap.servers': brokers, 'linger.ms': 5 });
+  const p = await createProducer({ 'bootstrap.servers': brokers, 'linger.ms': 5 }, batching ? { batching: { maxMessages: 100 } } : {});
   const value = Buffer.alloc(RECORD, 'v');
   for (let from = 0; from < n; from += 10_000) {
     await p.sendMany(Array.from({ length: Math.min(10_000, n - from) }, (_, i) => ({ topic, key: `k-${(from + i) % KEYS}`, value })));
@@ -167,9 +168,11 @@ async function consumer() {
     const section = 'kafka consumer';
     const fast = `bench-consume-fast-${Date.now()}`;
     const slow = `bench-consume-slow-${Date.now()}`;
+    const enveloped = `bench-consume-envelopes-${Date.now()}`;
     console.error(`  consumer: producing ${FAST_N} + ${SLOW_N} messages`);
     await produce(brokers, fast, FAST_N);
     await produce(brokers, slow, SLOW_N);
+    await produce(brokers, enveloped, FAST_N, true);
 
     const zero = await rounds(
       [
@@ -189,6 +192,22 @@ async function consumer() {
           max: 1 / 0.9,
           text: '>= 90% of raw msg/s',
         },
+      ),
+    );
+
+    const envelopes = await rounds(
+      [
+        ['records, velo-retry run()', () => velo(brokers, fast, FAST_N, {}, () => undefined)],
+        ['envelopes of 100, velo-retry run()', () => velo(brokers, enveloped, FAST_N, {}, () => undefined)],
+      ],
+      'envelopes',
+    );
+    groups.push(
+      group(
+        section,
+        `0 ms handler, logical messages: ${FAST_N.toLocaleString('en-US')} x 1 KiB in records vs in envelopes`,
+        envelopes,
+        'envelopes of 100, velo-retry run()',
       ),
     );
 

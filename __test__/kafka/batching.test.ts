@@ -3,7 +3,7 @@
 // gives it anyway; a failing logical message is retried alone; a malformed envelope is dead-lettered.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConsumer, createProducer, ensureTopic, type IncomingMessage, type VeloConsumer, type VeloProducer } from '../../ts/kafka';
-import { config, endOffsets, unique } from '../support/kafka';
+import { committedOffsets, config, endOffsets, unique } from '../support/kafka';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -80,6 +80,21 @@ describe('batching envelopes through the broker', () => {
     deliveries.forEach((d, i) => expect(at.get(`seq-${i}`)).toBe(`${d.partition}:${d.offset}:${d.batch!.index}`));
   }, 60_000);
 
+  it('sendMany: one promise for all, results in order, the same envelopes as send()', async () => {
+    const topic = unique('envelopes-many');
+    await ensureTopic(config, topic, { partitions: 2, replicationFactor: 1 });
+    const p = await batchingProducer();
+    const N = 1_000;
+    const deliveries = await p.sendMany(Array.from({ length: N }, (_, i) => ({ topic, key: `k${i % 4}`, value: String(i) })));
+    expect(deliveries).toHaveLength(N);
+    const c = await createConsumer({ ...config, 'group.id': unique('g') }, { topics: [topic], fromBeginning: true });
+    closers.push(() => c.close(5_000));
+    const seen = await consumeAll(c, N);
+    const at = new Map(seen.map((m) => [m.value!.toString(), `${m.partition}:${m.offset}:${m.batch!.index}`]));
+    deliveries.forEach((d, i) => expect(at.get(String(i))).toBe(`${d.partition}:${d.offset}:${d.batch!.index}`));
+    expect(new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size).toBeLessThanOrEqual(N / 50);
+  });
+
   it('a key goes to the partition librdkafka gives it as a plain record (consistent_random and murmur2_random)', async () => {
     for (const partitioner of ['consistent_random', 'murmur2_random']) {
       const topic = unique('keys');
@@ -127,7 +142,37 @@ describe('batching envelopes through the broker', () => {
     expect(retried.topic).toBe(`${topic}-retry-200`);
     expect(retried.batch).toBeUndefined(); // a plain record in the retry topic
     await c.close(5_000);
-    const { committedOffsets } = await import('../support/kafka');
+    expect(await committedOffsets(group, topic, 1)).toEqual(await endOffsets(topic, 1));
+  }, 60_000);
+
+  it('the commit never passes an envelope with a logical message unfinished; all committed once it is done', async () => {
+    const topic = unique('envelope-commit');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1 });
+    const p = await batchingProducer();
+    const N = 500;
+    const deliveries = await Promise.all(Array.from({ length: N }, (_, i) => p.send({ topic, key: `k${i % 25}`, value: String(i) })));
+    const slow = deliveries[250]!;
+    const group = unique('g');
+    const c = await createConsumer({ ...config, 'group.id': group }, { topics: [topic], fromBeginning: true, concurrency: 16, commitInterval: 100 });
+    closers.push(() => c.close(5_000));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let done = 0;
+    const run = c.run(async (m) => {
+      if (m.value!.toString() === '250') await gate;
+      if (++done === N) c.stop();
+    });
+    // Everything else finishes; the slow one's key (k0: 250, 275, ..., 475) waits behind it.
+    const blocked = 10;
+    while (done < N - blocked) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 400)); // several commit intervals
+    const [whileSlow] = await committedOffsets(group, topic, 1);
+    console.log(
+      `envelope commit: ${done} of ${N} done, the slow one in the envelope at offset ${slow.offset} (index ${slow.batch!.index}); committed ${whileSlow}`,
+    );
+    expect(whileSlow).toBeLessThanOrEqual(slow.offset);
+    release();
+    await run;
     expect(await committedOffsets(group, topic, 1)).toEqual(await endOffsets(topic, 1));
   }, 60_000);
 

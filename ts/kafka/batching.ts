@@ -110,13 +110,66 @@ export interface EnvelopeSink extends SendRetrier {
   partitions(topic: string): Promise<number>;
 }
 
+/**
+ * Who a logical message's outcome goes to: one send()'s promise, or one slot of a sendMany()'s
+ * results (one owner for the whole call: no promise per message).
+ */
+export interface EnvelopeOwner {
+  delivered(slot: number, d: BatchedDelivery): void;
+  fail(error: unknown): void;
+}
+
+/** A send()'s promise as an owner. */
+class SingleSend implements EnvelopeOwner {
+  constructor(
+    private readonly resolve: (d: BatchedDelivery) => void,
+    private readonly reject: (e: unknown) => void,
+  ) {}
+
+  delivered(_slot: number, d: BatchedDelivery): void {
+    this.resolve(d);
+  }
+
+  fail(error: unknown): void {
+    this.reject(error);
+  }
+}
+
+/** A sendMany()'s results as an owner: resolved once every slot is delivered, rejected at the first failure. */
+export class ManySends implements EnvelopeOwner {
+  readonly results: BatchedDelivery[];
+  private remaining: number;
+  private settled = false;
+  readonly done: Promise<BatchedDelivery[]>;
+  private resolve!: (d: BatchedDelivery[]) => void;
+  private reject!: (e: unknown) => void;
+
+  constructor(size: number) {
+    this.results = new Array<BatchedDelivery>(size);
+    this.remaining = size;
+    this.done = new Promise((resolve, reject) => ((this.resolve = resolve), (this.reject = reject)));
+    if (size === 0) this.resolve(this.results);
+  }
+
+  delivered(slot: number, d: BatchedDelivery): void {
+    this.results[slot] = d;
+    if (--this.remaining === 0 && !this.settled) this.resolve(this.results);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(error);
+  }
+}
+
 interface Pending {
   readonly topic: string;
   readonly partition: number;
   readonly items: Payload[];
   readonly starts: number[];
-  readonly resolves: ((d: BatchedDelivery) => void)[];
-  readonly rejects: ((e: unknown) => void)[];
+  readonly owners: EnvelopeOwner[];
+  readonly slots: number[];
   bytes: number;
   timer: NodeJS.Timeout | undefined;
 }
@@ -144,17 +197,27 @@ export class Batcher {
 
   /** A logical message joins its envelope; resolves with the envelope's delivery. */
   add(p: Payload): Promise<BatchedDelivery> {
+    return new Promise<BatchedDelivery>((resolve, reject) => this.join(p, new SingleSend(resolve, reject), 0));
+  }
+
+  /** Logical messages join their envelopes, in order; one promise for all (no promise per message). */
+  addMany(payloads: readonly Payload[]): Promise<BatchedDelivery[]> {
+    const owner = new ManySends(payloads.length);
+    for (let i = 0; i < payloads.length; i++) this.join(payloads[i]!, owner, i);
+    return owner.done;
+  }
+
+  private join(p: Payload, owner: EnvelopeOwner, slot: number): void {
     const start = performance.now();
     const count = this.looking.has(p.topic) ? undefined : this.counts.get(p.topic);
-    return new Promise<BatchedDelivery>((resolve, reject) => {
-      if (count !== undefined) this.place(p, count, start, resolve, reject);
-      else this.whenCounted(p, start, resolve, reject);
-    });
+    if (count !== undefined) this.place(p, count, start, owner, slot);
+    else this.whenCounted(p, start, owner, slot);
   }
 
   /** The first sends to a topic wait, in order, for its partition count. */
-  private whenCounted(p: Payload, start: number, resolve: (d: BatchedDelivery) => void, reject: (e: unknown) => void): void {
-    const go = (): void => this.place(p, this.counts.get(p.topic)!, start, resolve, reject);
+  private whenCounted(p: Payload, start: number, owner: EnvelopeOwner, slot: number): void {
+    const go = (): void => this.place(p, this.counts.get(p.topic)!, start, owner, slot);
+    const reject = (e: unknown): void => owner.fail(e);
     const queue = this.looking.get(p.topic);
     if (queue) {
       queue.push({ go, reject });
@@ -179,8 +242,8 @@ export class Batcher {
     );
   }
 
-  private place(p: Payload, count: number, start: number, resolve: (d: BatchedDelivery) => void, reject: (e: unknown) => void): void {
-    if (this.rejectUnplaced) return reject(this.rejectUnplaced);
+  private place(p: Payload, count: number, start: number, owner: EnvelopeOwner, slot: number): void {
+    if (this.rejectUnplaced) return owner.fail(this.rejectUnplaced);
     let partition = p.partition ?? partitionFor(this.partitioner, p.key, count);
     if (partition === undefined) {
       partition = this.sticky.get(p.topic) ?? Math.floor(Math.random() * count);
@@ -195,15 +258,15 @@ export class Batcher {
       e = undefined;
     }
     if (e === undefined) {
-      e = { topic: p.topic, partition, items: [], starts: [], resolves: [], rejects: [], bytes: PREAMBLE, timer: undefined };
+      e = { topic: p.topic, partition, items: [], starts: [], owners: [], slots: [], bytes: PREAMBLE, timer: undefined };
       byPartition[partition] = e;
       const pending = e;
       e.timer = setTimeout(() => this.flush(pending), this.o.linger);
     }
     e.items.push(p);
     e.starts.push(start);
-    e.resolves.push(resolve);
-    e.rejects.push(reject);
+    e.owners.push(owner);
+    e.slots.push(slot);
     e.bytes += size;
     if (e.items.length >= this.o.maxMessages || e.bytes >= this.o.maxBytes) this.flush(e);
   }
@@ -225,9 +288,9 @@ export class Batcher {
     for (const e of [...this.pending.values()].flat()) {
       if (e === undefined) continue;
       clearTimeout(e.timer);
-      for (const reject of e.rejects) {
+      for (const owner of e.owners) {
         this.perf?.error();
-        reject(error);
+        owner.fail(error);
       }
     }
     this.pending.clear();
@@ -299,13 +362,13 @@ export class EnvelopeItem extends Outgoing {
     if (this.settled) return;
     this.settled = true;
     this.batcher.sink.recordSuccess(this.start, undefined);
-    const { resolves, starts, items } = this.e;
-    const count = resolves.length;
+    const { owners, slots, starts, items } = this.e;
+    const count = owners.length;
     const perf = this.batcher.perf;
     const now = performance.now();
     for (let i = 0; i < count; i++) {
       if (perf) perf.ok(now - starts[i]!, items[i]!.value?.length ?? 0);
-      resolves[i]!({ topic: d.topic, partition: d.partition, offset: d.offset, batch: { id: this.id, index: i, count } });
+      owners[i]!.delivered(slots[i]!, { topic: d.topic, partition: d.partition, offset: d.offset, batch: { id: this.id, index: i, count } });
     }
     this.release();
   }
@@ -313,9 +376,9 @@ export class EnvelopeItem extends Outgoing {
   private failed(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    for (const reject of this.e.rejects) {
+    for (const owner of this.e.owners) {
       this.batcher.perf?.error();
-      reject(error);
+      owner.fail(error);
     }
     this.release();
   }

@@ -393,7 +393,7 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
     if (!Array.isArray(messages)) throw typeError('messages', 'an array of messages', messages);
     this.checkOpen();
     const payloads = messages.map((m, i) => toPayload(m, `messages[${i}]`, this.binaryHeaders, this.codec));
-    if (this.batcher) return Promise.all(payloads.map((p) => this.batcher!.add(p)));
+    if (this.batcher) return this.batcher.addMany(payloads);
     const o = this.o.perMessage;
     if (o.timeout !== undefined || o.signal !== undefined) return Promise.all(payloads.map((p) => retry(({ signal }) => this.produceOnce(p, signal), o)));
     const batch = new Batch(this, payloads.length);
