@@ -235,10 +235,13 @@ async function kafka() {
     const small = Buffer.alloc(SMALL, 's');
     const smallRuns = { raw: [], batched: [], batchedMany: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [what, run] of [
+      /** @type {[keyof typeof smallRuns, typeof raw][]} */
+      const smallVariants = [
         ['raw', raw],
         ['batched', veloBatched],
-      ]) {
+        ['batchedMany', veloBatchedMany],
+      ];
+      for (const [what, run] of smallVariants) {
         const t = topic(`small-${what}`);
         await ensureTopic({ 'bootstrap.servers': brokers }, t, { partitions: 3, replicationFactor: 1 });
         console.error(`  kafka: ${what}, ${SMALL}-byte records, round ${round + 1}/${ROUNDS}`);
