@@ -145,13 +145,13 @@ describe('producer close() with its broker gone', () => {
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<{ code: number | null; at: number }>((r) => child.on('exit', (code) => r({ code, at: performance.now() })));
     let acked = 0;
-    let closed: { ms: number; settled: number; sent: number; at: number } | undefined;
+    let closed: { ms: number; settled: number; sent: number; error: string; at: number } | undefined;
     let ackedEnough: () => void;
     const warmed = new Promise<void>((r) => (ackedEnough = r));
     createInterface({ input: child.stdout }).on('line', (line) => {
-      const [what, a, b, c] = line.split(' ');
+      const [what, a, b, c, d] = line.split(' ');
       if (what === 'acked' && (acked = Number(a)) >= 5_000) ackedEnough();
-      if (what === 'closed') closed = { ms: Number(a), settled: Number(b), sent: Number(c), at: performance.now() };
+      if (what === 'closed') closed = { ms: Number(a), settled: Number(b), sent: Number(c), error: d!, at: performance.now() };
     });
     await Promise.race([warmed, exited.then(() => Promise.reject(new Error(`child exited early: ${stderr}`)))]);
     await broker.kill('SIGKILL');
@@ -161,12 +161,13 @@ describe('producer close() with its broker gone', () => {
     await broker.restart();
     console.log(
       `producer close(${TIMEOUT}) with the broker gone: ${acked} acknowledged before the kill; close() took ${closed?.ms} ms, ` +
-        `${closed?.settled} of ${closed?.sent} sends settled; exited ${closed ? (exit.at - closed.at).toFixed(0) : '?'} ms after; code ${exit.code} ${stderr}`,
+        `${closed?.settled} of ${closed?.sent} sends settled, close() rejected with ${closed?.error}; exited ${closed ? (exit.at - closed.at).toFixed(0) : '?'} ms after; code ${exit.code} ${stderr}`,
     );
     expect(exit.code).toBe(0);
     expect(closed).toBeDefined();
     expect(closed!.sent).toBeGreaterThan(acked); // sends were outstanding when close() began
     expect(closed!.settled).toBe(closed!.sent);
+    expect(closed!.error).toBe('ERR_FLUSH_TIMEOUT'); // what was not delivered in time, said as documented
     expect(closed!.ms).toBeGreaterThanOrEqual(TIMEOUT - 100); // it did wait: the flush could not finish
     expect(closed!.ms).toBeLessThan(TIMEOUT + 1_000);
     expect(exit.at - closed!.at).toBeLessThan(1_000); // nothing keeps the process alive after close()

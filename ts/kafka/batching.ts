@@ -11,7 +11,7 @@ import { checkNumber, checkObject, rangeError } from '../validate';
 import { ENVELOPE_HEADER, PREAMBLE, encodedSize, envelopeTwins, messageSize } from '../envelope';
 import type { RoleStats } from '../metrics/collector';
 import type { Delivery } from './message';
-import { Outgoing, type Payload, type SendRetrier } from './settlers';
+import { Batch, Outgoing, type Payload, type SendRetrier } from './settlers';
 
 export interface BatchingOptions {
   /** Logical messages per envelope at most; default 100. */
@@ -112,7 +112,7 @@ export interface EnvelopeSink extends SendRetrier {
 
 /**
  * Who a logical message's outcome goes to: one send()'s promise, or one slot of a sendMany()'s
- * results (one owner for the whole call: no promise per message).
+ * results (its Batch: one owner for the whole call, no promise per message).
  */
 export interface EnvelopeOwner {
   delivered(slot: number, d: BatchedDelivery): void;
@@ -131,34 +131,6 @@ class SingleSend implements EnvelopeOwner {
   }
 
   fail(error: unknown): void {
-    this.reject(error);
-  }
-}
-
-/** A sendMany()'s results as an owner: resolved once every slot is delivered, rejected at the first failure. */
-export class ManySends implements EnvelopeOwner {
-  readonly results: BatchedDelivery[];
-  private remaining: number;
-  private settled = false;
-  readonly done: Promise<BatchedDelivery[]>;
-  private resolve!: (d: BatchedDelivery[]) => void;
-  private reject!: (e: unknown) => void;
-
-  constructor(size: number) {
-    this.results = new Array<BatchedDelivery>(size);
-    this.remaining = size;
-    this.done = new Promise((resolve, reject) => ((this.resolve = resolve), (this.reject = reject)));
-    if (size === 0) this.resolve(this.results);
-  }
-
-  delivered(slot: number, d: BatchedDelivery): void {
-    this.results[slot] = d;
-    if (--this.remaining === 0 && !this.settled) this.resolve(this.results);
-  }
-
-  fail(error: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
     this.reject(error);
   }
 }
@@ -202,9 +174,10 @@ export class Batcher {
 
   /** Logical messages join their envelopes, in order; one promise for all (no promise per message). */
   addMany(payloads: readonly Payload[]): Promise<BatchedDelivery[]> {
-    const owner = new ManySends(payloads.length);
+    // sendMany's own settler (settlers.ts): results by index, resolved once all are in, rejected at the first failure.
+    const owner = new Batch(this.sink, payloads.length);
     for (let i = 0; i < payloads.length; i++) this.join(payloads[i]!, owner, i);
-    return owner.done;
+    return owner.done as Promise<BatchedDelivery[]>;
   }
 
   private join(p: Payload, owner: EnvelopeOwner, slot: number): void {

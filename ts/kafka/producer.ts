@@ -420,8 +420,10 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
     }
     const left = Math.max(0, Math.round(deadline - performance.now()));
     await call<unknown>((cb) => this.client.flush(left, cb)).catch((e: unknown) => {
-      // librdkafka's own timeout (-185): the same condition as a backlog that did not drain, so the same error.
-      if ((e as KafkaError | null)?.code !== TIMED_OUT) throw e;
+      // librdkafka's own timeout (-185; node-rdkafka 3.x hands flush errors over as text, code -1,
+      // "timed out"): the same condition as a backlog that did not drain, so the same error.
+      const err = e as KafkaError | null;
+      if (err?.code !== TIMED_OUT && !(err?.code === -1 && err.origin === 'local' && err.message === 'timed out')) throw e;
       throw new FlushTimeoutError(`flush timed out after ${timeout} ms with messages librdkafka has not delivered yet`, e);
     });
   }
