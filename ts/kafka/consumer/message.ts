@@ -1,7 +1,7 @@
 // What a handler receives: one record, with its headers decoded only when read (most handlers
 // never look at them, and the conversion costs on the 0 ms handler path), and its value decoded by
 // options.serializer before the handler is called (a value that does not decode never reaches it).
-import { decodeEnvelope } from '../../envelope';
+import { decodeEnvelope, type Envelope, type EnvelopeMessage } from '../../envelope';
 import type { EnvelopeError } from '../../errors';
 import type { DriverMessage } from '../driver';
 
@@ -15,6 +15,37 @@ export interface BatchPosition {
 /** A fetched record, or one logical message of an envelope record (with its place, or why the envelope is unreadable). */
 export type Fetched = DriverMessage & { batch?: BatchPosition; malformed?: EnvelopeError };
 
+/** One logical message of an envelope, as a fetched record: one class, so every one has the same shape. */
+class EnvelopeRecord implements Fetched {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly batch: BatchPosition;
+
+  constructor(
+    m: DriverMessage,
+    timestamp: number,
+    private readonly logical: EnvelopeMessage,
+    batch: BatchPosition,
+  ) {
+    this.topic = m.topic;
+    this.partition = m.partition;
+    this.offset = m.offset;
+    this.timestamp = timestamp;
+    this.key = logical.key;
+    this.value = logical.value;
+    this.batch = batch;
+  }
+
+  /** Made when a handler reads them. */
+  get headers(): Record<string, Buffer>[] {
+    return this.logical.headers;
+  }
+}
+
 /**
  * The logical messages of an envelope record, each with the record's topic, partition and offset
  * (they are committed together) and the envelope's timestamp; keys, values and headers are views
@@ -22,24 +53,16 @@ export type Fetched = DriverMessage & { batch?: BatchPosition; malformed?: Envel
  * it fails without a handler call (to the dead-letter topic when there is one).
  */
 export function unpack(m: DriverMessage): Fetched[] {
+  let e: Envelope;
   try {
-    const e = decodeEnvelope(m.value ?? Buffer.alloc(0));
-    const count = e.messages.length;
-    return e.messages.map((l, index) => ({
-      topic: m.topic,
-      partition: m.partition,
-      offset: m.offset,
-      timestamp: e.timestamp,
-      key: l.key,
-      value: l.value,
-      get headers() {
-        return l.headers; // made when a handler reads them
-      },
-      batch: { id: e.id, index, count },
-    }));
-  } catch (e) {
-    return [{ ...m, malformed: e as EnvelopeError }];
+    e = decodeEnvelope(m.value ?? Buffer.alloc(0));
+  } catch (error) {
+    return [{ ...m, malformed: error as EnvelopeError }];
   }
+  const count = e.messages.length;
+  const out = new Array<Fetched>(count);
+  for (let index = 0; index < count; index++) out[index] = new EnvelopeRecord(m, e.timestamp, e.messages[index]!, { id: e.id, index, count });
+  return out;
 }
 
 /** `T`: what `data` is (the codec's output with options.serializer; e.g. `createConsumer<MyEvent>`). */
