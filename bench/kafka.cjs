@@ -80,23 +80,37 @@ async function raw(brokers, topic, value) {
   return result('raw node-rdkafka', ms, quantiles(latencies), value.length);
 }
 
-/**
- * The velo-retry producer, used the way its README shows: one send() promise per message. Delivery
- * latency comes from its own RetryMetrics (send to delivery report, as raw's is produce to report),
- * not from a .then per message: that closure and its promise are the caller's cost, the same
- * whichever library is underneath (measured here: 60-63k msg/s with one, 76-89k without).
- */
-async function velo(brokers, topic, value) {
-  const metrics = new RetryMetrics();
-  const p = await createProducer({ 'bootstrap.servers': brokers, ...SETTINGS }, { metrics });
+/** ms to send N messages through `p`, one send() promise each or one sendMany(); then closes it. */
+async function timedSends(p, topic, value, many) {
   const t0 = performance.now();
-  const sends = new Array(N);
-  for (let i = 0; i < N; i++) sends[i] = p.send({ topic, value });
-  await Promise.all(sends);
+  if (many) {
+    const deliveries = await p.sendMany(Array.from({ length: N }, () => ({ topic, value })));
+    if (deliveries.length !== N) throw new Error(`sendMany delivered ${deliveries.length} of ${N}`);
+  } else {
+    const sends = new Array(N);
+    for (let i = 0; i < N; i++) sends[i] = p.send({ topic, value });
+    await Promise.all(sends);
+  }
   const ms = performance.now() - t0;
   await p.close();
-  return result('velo-retry producer', ms, metricsLatency(metrics));
+  return ms;
 }
+
+/**
+ * The velo-retry producer, used the way its README shows: one send() promise per message (or its
+ * bulk path, one sendMany() for all N). Delivery latency comes from its own RetryMetrics (send to
+ * delivery report, as raw's is produce to report), not from a .then per message: that closure and
+ * its promise are the caller's cost, the same whichever library is underneath (measured here:
+ * 60-63k msg/s with one, 76-89k without).
+ */
+async function veloWith(many, brokers, topic, value) {
+  const metrics = new RetryMetrics();
+  const p = await createProducer({ 'bootstrap.servers': brokers, ...SETTINGS }, { metrics });
+  const ms = await timedSends(p, topic, value, many);
+  return result(many ? 'velo-retry producer, sendMany' : 'velo-retry producer', ms, metricsLatency(metrics));
+}
+const velo = (brokers, topic, value) => veloWith(false, brokers, topic, value);
+const veloMany = (brokers, topic, value) => veloWith(true, brokers, topic, value);
 
 /** p50 and p99 of the sends a RetryMetrics saw (send to delivery report), checking it saw every one. */
 function metricsLatency(metrics) {
@@ -105,50 +119,23 @@ function metricsLatency(metrics) {
   return `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (its RetryMetrics)`;
 }
 
-/** The velo-retry producer's bulk path: one sendMany() for all N; latency again from its RetryMetrics. */
-async function veloMany(brokers, topic, value) {
-  const metrics = new RetryMetrics();
-  const p = await createProducer({ 'bootstrap.servers': brokers, ...SETTINGS }, { metrics });
-  const t0 = performance.now();
-  const deliveries = await p.sendMany(Array.from({ length: N }, () => ({ topic, value })));
-  const ms = performance.now() - t0;
-  await p.close();
-  if (deliveries.length !== N) throw new Error(`sendMany delivered ${deliveries.length} of ${N}`);
-  return result('velo-retry producer, sendMany', ms, metricsLatency(metrics));
-}
+const BATCHED = 'velo-retry producer, batching 100 per envelope';
+const BATCHED_MANY = 'velo-retry producer, batching 100 per envelope, sendMany';
 
 /**
- * Batching envelopes, 100 logical messages each: one send() per logical message, as the README
- * shows; latency (send to the envelope's delivery report) from a PerformanceCollector.
+ * Batching envelopes, 100 logical messages each, through send() per logical message (as the README
+ * shows) or one sendMany(); latency (send to the envelope's delivery report) from a PerformanceCollector.
  */
-async function veloBatched(brokers, topic, value) {
+async function batchedWith(many, brokers, topic, value) {
   const collector = new PerformanceCollector();
   const p = await createProducer({ 'bootstrap.servers': brokers, ...SETTINGS }, { batching: { maxMessages: 100 }, collector });
-  const t0 = performance.now();
-  const sends = new Array(N);
-  for (let i = 0; i < N; i++) sends[i] = p.send({ topic, value });
-  await Promise.all(sends);
-  const ms = performance.now() - t0;
-  await p.close();
+  const ms = await timedSends(p, topic, value, many);
   const { messages, latency } = collector.snapshot().producer;
   if (messages !== N) throw new Error(`the collector saw ${messages} of ${N} logical messages`);
-  return result(BATCHED, ms, `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (its collector)`, value.length);
+  return result(many ? BATCHED_MANY : BATCHED, ms, `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (its collector)`, value.length);
 }
-const BATCHED = 'velo-retry producer, batching 100 per envelope';
-
-/** The same through sendMany(): one promise per call, not per message. */
-async function veloBatchedMany(brokers, topic, value) {
-  const collector = new PerformanceCollector();
-  const p = await createProducer({ 'bootstrap.servers': brokers, ...SETTINGS }, { batching: { maxMessages: 100 }, collector });
-  const t0 = performance.now();
-  const deliveries = await p.sendMany(Array.from({ length: N }, () => ({ topic, value })));
-  const ms = performance.now() - t0;
-  await p.close();
-  if (deliveries.length !== N) throw new Error(`sendMany delivered ${deliveries.length} of ${N}`);
-  const { latency } = collector.snapshot().producer;
-  return result(BATCHED_MANY, ms, `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms (its collector)`, value.length);
-}
-const BATCHED_MANY = 'velo-retry producer, batching 100 per envelope, sendMany';
+const veloBatched = (brokers, topic, value) => batchedWith(false, brokers, topic, value);
+const veloBatchedMany = (brokers, topic, value) => batchedWith(true, brokers, topic, value);
 
 /** Runs a variant counting the GC runs and the heap it leaves (after a forced GC when exposed). */
 async function counted(run) {

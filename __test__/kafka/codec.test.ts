@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConsumer, createProducer, ensureTopic, type IncomingMessage, type Serializer, type VeloConsumer } from '../../ts/kafka';
 import { config, unique } from '../support/kafka';
+import { userField } from '../support/avro';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -19,22 +20,7 @@ interface Event {
 const schema = {
   type: 'record',
   name: 'Event',
-  fields: [
-    { name: 'id', type: 'string' },
-    { name: 'seq', type: 'int' },
-    {
-      name: 'user',
-      type: {
-        type: 'record',
-        name: 'User',
-        fields: [
-          { name: 'id', type: 'int' },
-          { name: 'name', type: 'string' },
-        ],
-      },
-    },
-    { name: 'tags', type: { type: 'array', items: 'string' } },
-  ],
+  fields: [{ name: 'id', type: 'string' }, { name: 'seq', type: 'int' }, userField, { name: 'tags', type: { type: 'array', items: 'string' } }],
 };
 const eventOf = (seq: number): Event => ({ id: `e-${seq}`, seq, user: { id: seq % 5, name: `user ${seq % 5}` }, tags: seq % 2 ? ['odd'] : [] });
 

@@ -7,6 +7,7 @@ import { CodecError, PeerMissingError } from '../../ts/errors';
 import { resolveCodec, type SerializerOptions } from '../../ts/kafka/codec';
 import { toPayload } from '../../ts/kafka/message';
 import { createConsumer, createProducer } from '../../ts/kafka';
+import { userField } from '../support/avro';
 
 const event = { id: 'e-1', at: 1_764_672_000_000, amount: 12.5, ok: true, tags: ['a', 'b'], user: { id: 7, name: 'Ada' }, note: null };
 const schema = {
@@ -18,17 +19,7 @@ const schema = {
     { name: 'amount', type: 'double' },
     { name: 'ok', type: 'boolean' },
     { name: 'tags', type: { type: 'array', items: 'string' } },
-    {
-      name: 'user',
-      type: {
-        type: 'record',
-        name: 'User',
-        fields: [
-          { name: 'id', type: 'int' },
-          { name: 'name', type: 'string' },
-        ],
-      },
-    },
+    userField,
     { name: 'note', type: ['null', 'string'], default: null },
   ],
 };
