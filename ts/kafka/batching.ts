@@ -320,7 +320,10 @@ export class EnvelopeItem extends Outgoing {
   }
 
   settle(err: Error | null, delivery: Delivery | undefined): void {
-    if (!err) return this.delivered(delivery!);
+    if (!err) {
+      this.batcher.sink.recordSuccess(this.start, undefined); // a first attempt's success (a retry's is the engine's to count)
+      return this.delivered(delivery!);
+    }
     this.batcher.sink.retryAfter(this, this.start, err, false).then(
       (d) => this.delivered(d),
       (error: unknown) => this.failed(error),
@@ -334,7 +337,6 @@ export class EnvelopeItem extends Outgoing {
   private delivered(d: Delivery): void {
     if (this.settled) return;
     this.settled = true;
-    this.batcher.sink.recordSuccess(this.start, undefined);
     const { owners, slots, starts, items } = this.e;
     const count = owners.length;
     const perf = this.batcher.perf;

@@ -70,6 +70,17 @@ function locate(value: unknown, bad: (v: unknown) => boolean): string | undefine
   return walk(value, '');
 }
 
+/** A codec's decoder whose every failure is a CodecError naming the codec (the consumer dead-letters it). */
+function decoding(codec: string, decode: (bytes: Buffer) => unknown): (bytes: Buffer) => unknown {
+  return (bytes) => {
+    try {
+      return decode(bytes);
+    } catch (e) {
+      throw new CodecError(codec, 'decode', (e as Error)?.message ?? String(e), undefined, e);
+    }
+  };
+}
+
 const JSON_CODEC: Codec = {
   name: 'json',
   serialize(value) {
@@ -88,13 +99,7 @@ const JSON_CODEC: Codec = {
     if (text === undefined) throw new CodecError('json', 'encode', `JSON has no encoding for ${describe(value)}`, undefined);
     return Buffer.from(text);
   },
-  deserialize(bytes) {
-    try {
-      return JSON.parse(bytes.toString('utf8')) as unknown;
-    } catch (e) {
-      throw new CodecError('json', 'decode', (e as Error).message, undefined, e);
-    }
-  },
+  deserialize: decoding('json', (bytes) => JSON.parse(bytes.toString('utf8')) as unknown),
 };
 
 /** An optional peer, or a PeerMissingError naming it and why it was wanted. */
@@ -130,13 +135,7 @@ function msgpack(): Codec {
         );
       }
     },
-    deserialize(bytes) {
-      try {
-        return packr.unpack(bytes);
-      } catch (e) {
-        throw new CodecError('msgpack', 'decode', (e as Error).message, undefined, e);
-      }
-    },
+    deserialize: decoding('msgpack', (bytes) => packr.unpack(bytes)),
   };
 }
 
@@ -175,13 +174,7 @@ function avro(schema: unknown): Codec {
         throw new CodecError('avro', 'encode', (e as Error).message, field, e);
       }
     },
-    deserialize(bytes) {
-      try {
-        return type.fromBuffer(bytes);
-      } catch (e) {
-        throw new CodecError('avro', 'decode', (e as Error).message, undefined, e);
-      }
-    },
+    deserialize: decoding('avro', (bytes) => type.fromBuffer(bytes)),
   };
 }
 
@@ -201,12 +194,6 @@ function custom(s: CustomSerializer): Codec {
       if (typeof out === 'string') return Buffer.from(out);
       throw new CodecError(name, 'encode', `serialize() must return a Buffer, a Uint8Array or a string, got ${describe(out)}`, undefined);
     },
-    deserialize(bytes) {
-      try {
-        return s.deserialize(bytes);
-      } catch (e) {
-        throw new CodecError(name, 'decode', (e as Error)?.message ?? String(e), undefined, e);
-      }
-    },
+    deserialize: decoding(name, (bytes) => s.deserialize(bytes)),
   };
 }

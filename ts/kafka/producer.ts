@@ -73,7 +73,12 @@ const MSG_TIMED_OUT = -192;
  * as -1 and the text, lower-cased by LibrdKafkaError, is what identifies it.
  */
 function isMessageTimeout(err: KafkaError): boolean {
-  return err.code === MSG_TIMED_OUT || (err.code === -1 && err.origin === 'local' && err.message === 'message timed out');
+  return isLocalError(err, MSG_TIMED_OUT, 'message timed out');
+}
+
+/** librdkafka's local error `code`, or node-rdkafka's text-only form of it (code -1, its lower-cased text). */
+function isLocalError(err: KafkaError | null | undefined, code: number, text: string): boolean {
+  return err?.code === code || (err?.code === -1 && err.origin === 'local' && err.message === text);
 }
 
 /**
@@ -422,8 +427,7 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
     await call<unknown>((cb) => this.client.flush(left, cb)).catch((e: unknown) => {
       // librdkafka's own timeout (-185; node-rdkafka 3.x hands flush errors over as text, code -1,
       // "timed out"): the same condition as a backlog that did not drain, so the same error.
-      const err = e as KafkaError | null;
-      if (err?.code !== TIMED_OUT && !(err?.code === -1 && err.origin === 'local' && err.message === 'timed out')) throw e;
+      if (!isLocalError(e as KafkaError | null, TIMED_OUT, 'timed out')) throw e;
       throw new FlushTimeoutError(`flush timed out after ${timeout} ms with messages librdkafka has not delivered yet`, e);
     });
   }
