@@ -80,6 +80,19 @@ describe('batching envelopes through the broker', () => {
     deliveries.forEach((d, i) => expect(at.get(`seq-${i}`)).toBe(`${d.partition}:${d.offset}:${d.batch!.index}`));
   }, 60_000);
 
+  it('a pooled buffer goes back once librdkafka has copied the envelope: 500 envelopes through a pool of 2, none missed', async () => {
+    const topic = unique('envelope-pool');
+    await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 });
+    const p = await batchingProducer({ batching: { maxMessages: 100, poolSize: 2 } });
+    const deliveries = await p.sendMany(Array.from({ length: 50_000 }, (_, i) => ({ topic, key: `k${i % 30}`, value: `v${i}` })));
+    const envelopes = new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size;
+    const pool = p.envelopePool!;
+    console.log(`envelope pool: ${envelopes} envelopes, pool of ${pool.capacity}: ${pool.hits} hits, ${pool.misses} misses, ${pool.available} free after`);
+    expect(envelopes).toBeGreaterThanOrEqual(500);
+    expect(pool).toMatchObject({ capacity: 2, misses: 0, available: 2 });
+    expect(pool.hits).toBe(envelopes);
+  });
+
   it('sendMany: one promise for all, results in order, the same envelopes as send()', async () => {
     const topic = unique('envelopes-many');
     await ensureTopic(config, topic, { partitions: 2, replicationFactor: 1 });

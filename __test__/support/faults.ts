@@ -1,6 +1,7 @@
 // Helpers for the fault tests: sends paced so a fault lands mid-run, the topic read back by a plain
 // node-rdkafka consumer (never the code under test), and the tally of what was stored.
 import { expect } from 'vitest';
+import { ENVELOPE_HEADER, decodeEnvelope } from '../../ts/envelope';
 import { endOffsets, withClient } from './kafka';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,8 +60,13 @@ export async function pacedRun(
   return r;
 }
 
-/** Every record of `topic`, per partition in offset order: the sequence numbers in their values. */
-export async function readAll(on: Record<string, unknown>, topic: string, partitions: number): Promise<number[][]> {
+/**
+ * Every record of `topic`, per partition in offset order: the sequence numbers in their values.
+ * `envelopes`: a record with the envelope header is read as its logical messages (decodeEnvelope:
+ * the format's TS and Rust twins agree by the conformance suite); one whose key is not the
+ * `sequenced` key of its value reads as NaN, a stranger.
+ */
+export async function readAll(on: Record<string, unknown>, topic: string, partitions: number, envelopes = false): Promise<number[][]> {
   // Right after a leader change the new leader may refuse for a moment ("Leader high watermark is
   // not caught up"): asked again until it answers.
   let ends: number[] | undefined;
@@ -81,10 +87,19 @@ export async function readAll(on: Record<string, unknown>, topic: string, partit
       let read = 0;
       const deadline = Date.now() + 60_000;
       while (read < total && Date.now() < deadline) {
-        const batch = await new Promise<{ partition: number; value?: Buffer | null }[]>((resolve, reject) =>
+        const batch = await new Promise<{ partition: number; value?: Buffer | null; headers?: Record<string, Buffer | string>[] }[]>((resolve, reject) =>
           c.consume(1_000, (e, m) => (e ? reject(e) : resolve(m))),
         );
-        for (const m of batch) out[m.partition]!.push(Number(m.value!.toString()));
+        for (const m of batch) {
+          if (!envelopes || !m.headers?.some((h) => ENVELOPE_HEADER in h)) {
+            out[m.partition]!.push(Number(m.value!.toString()));
+            continue;
+          }
+          for (const l of decodeEnvelope(m.value!).messages) {
+            const seq = Number(l.value!.toString());
+            out[m.partition]!.push(l.key?.toString() === sequenced(topic, seq).key ? seq : NaN);
+          }
+        }
         read += batch.length;
       }
       expect(read).toBe(total);

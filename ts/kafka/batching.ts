@@ -11,7 +11,8 @@ import { checkNumber, checkObject, rangeError } from '../validate';
 import { ENVELOPE_HEADER, PREAMBLE, envelopeTwins, messageSize } from '../envelope';
 import type { RoleStats } from '../metrics/collector';
 import type { Delivery } from './message';
-import { Batch, Outgoing, type Payload, type SendRetrier } from './settlers';
+import type { Metadata } from './driver';
+import { Batch, Outgoing, lastReject, lastResolve, newPromise, type Payload, type SendRetrier } from './settlers';
 
 export interface BatchingOptions {
   /** Logical messages per envelope at most; default 100. */
@@ -20,7 +21,7 @@ export interface BatchingOptions {
   maxBytes?: number;
   /** How long a partly filled envelope waits for more (ms or "5ms"); default 5 ms. */
   linger?: Duration;
-  /** Pooled buffers of maxBytes each (envelopes in flight beyond it use fresh ones); default 64. */
+  /** Pooled buffers of maxBytes each (a buffer is back once librdkafka copied it; envelopes waiting for room beyond it use fresh ones); default 8. */
   poolSize?: number;
 }
 
@@ -43,7 +44,7 @@ export function checkBatching(b: unknown): ResolvedBatching | undefined {
     maxMessages: checkNumber('options.batching.maxMessages', o.maxMessages ?? 100, 1, 1_000_000, true),
     maxBytes: checkNumber('options.batching.maxBytes', o.maxBytes ?? 262_144, 64, 1 << 30, true),
     linger: durationField('options.batching.linger', o.linger, 5),
-    poolSize: checkNumber('options.batching.poolSize', o.poolSize ?? 64, 1, 65_536, true),
+    poolSize: checkNumber('options.batching.poolSize', o.poolSize ?? 8, 1, 65_536, true),
   };
 }
 
@@ -135,6 +136,11 @@ class SingleSend implements EnvelopeOwner {
   }
 }
 
+/**
+ * An envelope being filled, then on its way: its messages and who each one's outcome goes to.
+ * The arrays are made at their expected size (a pushed array grows by copies: 4 copies each for
+ * 100 messages) and trimmed to `count` when it goes out.
+ */
 interface Pending {
   readonly topic: string;
   readonly partition: number;
@@ -142,8 +148,17 @@ interface Pending {
   readonly starts: number[];
   readonly owners: EnvelopeOwner[];
   readonly slots: number[];
+  count: number;
   bytes: number;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** A send waiting for its topic's partition count. */
+interface Unplaced {
+  readonly p: Payload;
+  readonly start: number;
+  readonly owner: EnvelopeOwner;
+  readonly slot: number;
 }
 
 export class Batcher {
@@ -151,7 +166,7 @@ export class Batcher {
   private readonly pending = new Map<string, (Pending | undefined)[]>();
   /** Partition counts by topic, once known; sends for a topic wait in order meanwhile. */
   private readonly counts = new Map<string, number>();
-  private readonly looking = new Map<string, { go: () => void; reject: (e: unknown) => void }[]>();
+  private readonly looking = new Map<string, Unplaced[]>();
   /** Keyless messages of a topic share one envelope partition, moved on after each envelope. */
   private readonly sticky = new Map<string, number>();
   readonly pool: BufferPool;
@@ -167,9 +182,16 @@ export class Batcher {
     this.pool = new BufferPool({ capacity: o.poolSize, bufferSize: o.maxBytes });
   }
 
+  /** Partition counts known already (the metadata the producer connected with): no wait for them. */
+  knowCounts(md: Metadata | undefined): void {
+    for (const t of md?.topics ?? []) if (t.partitions.length > 0 && !this.counts.has(t.name)) this.counts.set(t.name, t.partitions.length);
+  }
+
   /** A logical message joins its envelope; resolves with the envelope's delivery. */
   add(p: Payload): Promise<BatchedDelivery> {
-    return new Promise<BatchedDelivery>((resolve, reject) => this.join(p, new SingleSend(resolve, reject), 0));
+    const promise = newPromise<BatchedDelivery>();
+    this.join(p, new SingleSend(lastResolve(), lastReject()), 0);
+    return promise;
   }
 
   /** Logical messages join their envelopes, in order; one promise for all (no promise per message). */
@@ -189,27 +211,25 @@ export class Batcher {
 
   /** The first sends to a topic wait, in order, for its partition count. */
   private whenCounted(p: Payload, start: number, owner: EnvelopeOwner, slot: number): void {
-    const go = (): void => this.place(p, this.counts.get(p.topic)!, start, owner, slot);
-    const reject = (e: unknown): void => owner.fail(e);
     const queue = this.looking.get(p.topic);
     if (queue) {
-      queue.push({ go, reject });
+      queue.push({ p, start, owner, slot });
       return;
     }
-    this.looking.set(p.topic, [{ go, reject }]);
+    this.looking.set(p.topic, [{ p, start, owner, slot }]);
     this.sink.partitions(p.topic).then(
       (n) => {
         this.counts.set(p.topic, n);
         const waiting = this.looking.get(p.topic) ?? [];
         this.looking.delete(p.topic);
-        for (const w of waiting) w.go();
+        for (const w of waiting) this.place(w.p, n, w.start, w.owner, w.slot);
       },
       (e: unknown) => {
         const waiting = this.looking.get(p.topic) ?? [];
         this.looking.delete(p.topic);
         for (const w of waiting) {
           this.perf?.error();
-          w.reject(e);
+          w.owner.fail(e);
         }
       },
     );
@@ -231,18 +251,34 @@ export class Batcher {
       e = undefined;
     }
     if (e === undefined) {
-      e = { topic: p.topic, partition, items: [], starts: [], owners: [], slots: [], bytes: PREAMBLE, timer: undefined };
+      // Expected: as many as the last envelope here held (a full one under load), at least 8.
+      const expect = Math.max(8, Math.min(this.o.maxMessages, this.lastCount, 4096));
+      e = {
+        topic: p.topic,
+        partition,
+        items: new Array<Payload>(expect),
+        starts: new Array<number>(expect),
+        owners: new Array<EnvelopeOwner>(expect),
+        slots: new Array<number>(expect),
+        count: 0,
+        bytes: PREAMBLE,
+        timer: undefined,
+      };
       byPartition[partition] = e;
       const pending = e;
       e.timer = setTimeout(() => this.flush(pending), this.o.linger);
     }
-    e.items.push(p);
-    e.starts.push(start);
-    e.owners.push(owner);
-    e.slots.push(slot);
+    const i = e.count++;
+    e.items[i] = p;
+    e.starts[i] = start;
+    e.owners[i] = owner;
+    e.slots[i] = slot;
     e.bytes += size;
-    if (e.items.length >= this.o.maxMessages || e.bytes >= this.o.maxBytes) this.flush(e);
+    if (e.count >= this.o.maxMessages || e.bytes >= this.o.maxBytes) this.flush(e);
   }
+
+  /** How many messages the last envelope sent held. */
+  private lastCount = 8;
 
   /** Every envelope waiting for more goes out now (flush, close). */
   flushAll(): void {
@@ -261,16 +297,16 @@ export class Batcher {
     for (const e of [...this.pending.values()].flat()) {
       if (e === undefined) continue;
       clearTimeout(e.timer);
-      for (const owner of e.owners) {
+      for (let i = 0; i < e.count; i++) {
         this.perf?.error();
-        owner.fail(error);
+        e.owners[i]!.fail(error);
       }
     }
     this.pending.clear();
     for (const queue of this.looking.values()) {
       for (const w of queue.splice(0)) {
         this.perf?.error();
-        w.reject(error);
+        w.owner.fail(error);
       }
     }
     this.rejectUnplaced = error;
@@ -283,7 +319,9 @@ export class Batcher {
     clearTimeout(e.timer);
     const byPartition = this.pending.get(e.topic);
     if (byPartition?.[e.partition] === e) byPartition[e.partition] = undefined;
-    if (e.items.length === 0) return;
+    if (e.count === 0) return;
+    for (const a of [e.items, e.starts, e.owners, e.slots]) a.length = e.count;
+    this.lastCount = e.count;
     if (!e.items.some((p) => p.key !== null) && this.sticky.get(e.topic) === e.partition) {
       this.sticky.set(e.topic, (e.partition + 1) % (this.counts.get(e.topic) ?? 1));
     }
@@ -291,19 +329,31 @@ export class Batcher {
     // A pooled buffer when one is free and big enough; else one of the envelope's own size (a pool
     // miss would allocate a whole maxBytes buffer for it).
     const pooled = size <= this.pool.bufferSize && this.pool.available > 0 ? this.pool.get() : undefined;
-    const target = pooled ?? Buffer.allocUnsafe(size);
     this.idLow = (this.idLow + 1) >>> 0;
     const timestamp = Date.now();
-    const n = envelopeTwins.encodeInto(target, this.idHigh, this.idLow, timestamp, e.items);
-    const id = (BigInt(this.idHigh) << 32n) | BigInt(this.idLow);
-    this.sink.handOver(new EnvelopeItem(this, e, target.subarray(0, n), pooled, id, timestamp));
+    const value = this.encode(pooled ?? Buffer.allocUnsafe(size), e, this.idLow, timestamp);
+    this.sink.handOver(new EnvelopeItem(this, e, value, pooled, this.idLow, timestamp));
+  }
+
+  /** An envelope's bytes, written at the start of `target`. */
+  encode(target: Buffer, e: Pending, idLow: number, timestamp: number): Buffer {
+    return target.subarray(0, envelopeTwins.encodeInto(target, this.idHigh, idLow, timestamp, e.items));
+  }
+
+  /** An envelope's 64-bit id. */
+  id(idLow: number): bigint {
+    return (BigInt(this.idHigh) << 32n) | BigInt(idLow);
   }
 }
 
+const HEADERS = [{ [ENVELOPE_HEADER]: '1' }];
+
 /**
  * One envelope on its way: librdkafka's opaque for it. node-rdkafka produces with RK_MSG_COPY
- * (src/producer.cc): librdkafka copies the value before produce() returns. The pooled buffer is
- * still kept until the envelope's final outcome, because a retry produces the same bytes again.
+ * (src/producer.cc): librdkafka copies the value before produce() returns, so the pooled buffer
+ * goes back to the pool right then (`produced`), and one buffer serves envelope after envelope.
+ * A retry after a final failure (rare: librdkafka retries by itself first) encodes the envelope
+ * again, the same bytes, from its messages.
  */
 export class EnvelopeItem extends Outgoing {
   private settled = false;
@@ -312,11 +362,16 @@ export class EnvelopeItem extends Outgoing {
     private readonly batcher: Batcher,
     private readonly e: Pending,
     value: Buffer,
-    private readonly pooled: Buffer | undefined,
-    private readonly id: bigint,
+    /** The pool's buffer `value` is in, until librdkafka has copied it. */
+    private pooled: Buffer | undefined,
+    private readonly idLow: number,
     timestamp: number,
   ) {
-    super({ topic: e.topic, partition: e.partition, timestamp, key: null, value, headers: [{ [ENVELOPE_HEADER]: '1' }] });
+    super({ topic: e.topic, partition: e.partition, timestamp, key: null, value, headers: HEADERS });
+  }
+
+  override produced(): void {
+    this.release();
   }
 
   settle(err: Error | null, delivery: Delivery | undefined): void {
@@ -324,10 +379,17 @@ export class EnvelopeItem extends Outgoing {
       this.batcher.sink.recordSuccess(this.start, undefined); // a first attempt's success (a retry's is the engine's to count)
       return this.delivered(delivery!);
     }
-    this.batcher.sink.retryAfter(this, this.start, err, false).then(
+    this.batcher.sink.retryAfter(this.again(), this.start, err, false).then(
       (d) => this.delivered(d),
       (error: unknown) => this.failed(error),
     );
+  }
+
+  /** What a retry produces: this envelope, its bytes encoded again if its buffer went back to the pool. */
+  private again(): Payload {
+    if (!this.released) return this;
+    const value = this.batcher.encode(Buffer.allocUnsafe(this.e.bytes), this.e, this.idLow, this.timestamp!);
+    return { topic: this.topic, partition: this.partition, timestamp: this.timestamp, key: null, value, headers: HEADERS };
   }
 
   cancel(error: Error): void {
@@ -337,13 +399,13 @@ export class EnvelopeItem extends Outgoing {
   private delivered(d: Delivery): void {
     if (this.settled) return;
     this.settled = true;
-    const { owners, slots, starts, items } = this.e;
-    const count = owners.length;
+    const { owners, slots, starts, items, count } = this.e;
     const perf = this.batcher.perf;
     const now = performance.now();
+    const id = this.batcher.id(this.idLow);
     for (let i = 0; i < count; i++) {
       if (perf) perf.ok(now - starts[i]!, items[i]!.value?.length ?? 0);
-      owners[i]!.delivered(slots[i]!, { topic: d.topic, partition: d.partition, offset: d.offset, batch: { id: this.id, index: i, count } });
+      owners[i]!.delivered(slots[i]!, { topic: d.topic, partition: d.partition, offset: d.offset, batch: { id, index: i, count } });
     }
     this.release();
   }
@@ -351,14 +413,20 @@ export class EnvelopeItem extends Outgoing {
   private failed(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    for (const owner of this.e.owners) {
+    for (let i = 0; i < this.e.count; i++) {
       this.batcher.perf?.error();
-      owner.fail(error);
+      this.e.owners[i]!.fail(error);
     }
     this.release();
   }
 
+  /** Whether its pooled buffer went back (it may hold another envelope now). */
+  private released = false;
+
   private release(): void {
-    if (this.pooled) this.batcher.pool.release(this.pooled);
+    if (this.pooled === undefined) return;
+    this.batcher.pool.release(this.pooled);
+    this.pooled = undefined;
+    this.released = true;
   }
 }

@@ -7,7 +7,7 @@ import type { RetryMetrics } from '../metrics';
 import { RetryPolicy, type Properties } from '../policy';
 import { retry, type RetryOptions } from '../retry';
 import { checkObject } from '../validate';
-import { call, type Client } from './driver';
+import { call, type Client, type Metadata } from './driver';
 
 /** Options every Kafka entry point takes. */
 export interface KafkaOptions {
@@ -86,9 +86,9 @@ interface LogLine {
  * connection) just times out as "broker transport failure". librdkafka logs the reason at error
  * severity within milliseconds, though, so this listens to the log: a non-retriable diagnosis
  * (authentication, configuration) ends the attempt at once, and a retriable one becomes the
- * reported cause.
+ * reported cause. `connected` gets the metadata it connected with.
  */
-export async function connectFresh<C extends Client>(make: () => C, resolved: ResolvedKafkaOptions): Promise<C> {
+export async function connectFresh<C extends Client>(make: () => C, resolved: ResolvedKafkaOptions, connected?: (md: Metadata) => void): Promise<C> {
   return retry(async () => {
     const client = make();
     let reason: Error | undefined;
@@ -104,7 +104,8 @@ export async function connectFresh<C extends Client>(make: () => C, resolved: Re
     };
     client.on('event.log', onLog as never);
     try {
-      await Promise.race([call((cb) => client.connect({ timeout: resolved.connectTimeout }, cb)), fatal]);
+      const md = await Promise.race([call<Metadata>((cb) => client.connect({ timeout: resolved.connectTimeout }, cb)), fatal]);
+      connected?.(md);
       return client;
     } catch (e) {
       discard(client);

@@ -5,6 +5,7 @@
 // failures that cannot (message too large, not authorized) fail at once.
 import { ProducerClosedError, DeliveryUnknownError, FlushTimeoutError } from '../errors';
 import type { MetricsTwin } from '../metrics/twin';
+import type { BufferPoolStats } from '../pool';
 import { continueAfterFailure, retry } from '../retry';
 import { checkBoolean, checkNumber, rangeError, typeError } from '../validate';
 import { binaryHeadersSupported } from './binary-headers';
@@ -15,7 +16,7 @@ import { resolveCodec, type Codec, type SerializerOptions } from './codec';
 import { recommendCompression, type CompressionAdvice } from './compression';
 import { checkCollector, type PerformanceCollector, type RoleStats } from '../metrics/collector';
 import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
-import { Attempt, Batch, BatchItem, Outgoing, Send, type Payload, type SendRetrier } from './settlers';
+import { Attempt, Batch, BatchItem, Outgoing, Send, lastReject, lastResolve, newPromise, type Payload, type SendRetrier } from './settlers';
 
 export type { Compression, Delivery, Headers, OutgoingMessage } from './message';
 
@@ -61,6 +62,8 @@ export interface VeloProducer<V = Buffer | string | null> {
   readonly compression: Compression;
   /** With compression: 'auto', what recommendCompression measured and why it chose. */
   readonly compressionAdvice: CompressionAdvice | undefined;
+  /** With batching: the envelope buffers' pool (misses: envelopes that found no free buffer: raise poolSize). */
+  readonly envelopePool: BufferPoolStats | undefined;
 }
 
 const QUEUE_FULL = -184;
@@ -114,7 +117,12 @@ export async function createProducer<V = Buffer | string | null>(config: Record<
   if (options.binaryHeaders !== undefined) checkBoolean('options.binaryHeaders', options.binaryHeaders);
   const binaryHeaders = options.binaryHeaders ?? binaryHeadersSupported(driver);
   const { global, topic } = splitConfig(conf);
-  const client = await connectFresh(() => new driver.Producer(global, topic), resolved);
+  let metadata: Metadata | undefined;
+  const client = await connectFresh(
+    () => new driver.Producer(global, topic),
+    resolved,
+    (md) => (metadata = md),
+  );
   const messageTimeout = Number(base['message.timeout.ms'] ?? base['delivery.timeout.ms'] ?? 300_000);
   const idempotent = String(conf['enable.idempotence']) === 'true';
   return new Producer(
@@ -130,6 +138,7 @@ export async function createProducer<V = Buffer | string | null>(config: Record<
     advice,
     batching,
     partitioner,
+    metadata,
   ) as VeloProducer<V>;
 }
 
@@ -195,9 +204,12 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
     readonly compressionAdvice: CompressionAdvice | undefined,
     batching: ConstructorParameters<typeof Batcher>[1] | undefined,
     partitioner: ConstructorParameters<typeof Batcher>[2],
+    /** What it connected with: the batcher's partition counts of the topics there then. */
+    metadata: Metadata | undefined,
   ) {
     this.metrics = o.perMessage.metrics?._sink();
     this.batcher = batching && new Batcher(this, batching, partitioner, perf);
+    this.batcher?.knowCounts(metadata);
     client.setPollInterval(pollInterval);
     client.on('delivery-report', ((err: KafkaError | null, report: DeliveryReport) => {
       const item = report.opaque;
@@ -233,7 +245,9 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
     // Otherwise the first attempt is made here, and one object is both librdkafka's opaque and the
     // settler of the send's one promise: with hundreds of thousands of sends in flight, what each
     // keeps alive is what costs (GC), so a send keeps its promise and that one object, no more.
-    return new Promise<Delivery>((resolve, reject) => this.handOver(new Send(this, payload, resolve, reject)));
+    const promise = newPromise<Delivery>();
+    this.handOver(new Send(this, payload, lastResolve(), lastReject()));
+    return promise;
   }
 
   /** Hands one message to librdkafka, which reports on it later. Throws as produce() does. */
@@ -245,6 +259,7 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
       this.untrack(item);
       throw e;
     }
+    item.produced();
   }
 
   private track(item: Outgoing): void {
@@ -382,6 +397,10 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
       if (this.closed) reject(new ProducerClosedError('the producer closed before this retry'));
       else this.handOver(new Attempt(p, signal, resolve, reject));
     });
+  }
+
+  get envelopePool(): BufferPoolStats | undefined {
+    return this.batcher?.pool.stats();
   }
 
   private checkOpen(): void {

@@ -4,6 +4,28 @@
 import type { Delivery } from './message';
 import type { KafkaError } from './driver';
 
+// The resolve and reject of the promise newPromise() made last. One executor shared by every
+// send: an arrow per call would be one more function and context per send for the GC to see.
+let resolveLast: (value: never) => void = () => {};
+let rejectLast: (error: unknown) => void = () => {};
+const capture = (resolve: (value: never) => void, reject: (error: unknown) => void): void => {
+  resolveLast = resolve;
+  rejectLast = reject;
+};
+
+/** A new promise; its resolve and reject are lastResolve() and lastReject(), read right after. */
+export function newPromise<T>(): Promise<T> {
+  return new Promise<T>(capture);
+}
+
+export function lastResolve<T>(): (value: T) => void {
+  return resolveLast as (value: T) => void;
+}
+
+export function lastReject(): (error: unknown) => void {
+  return rejectLast;
+}
+
 /** A validated message, in the shape produce() takes: the fields an Outgoing copies. */
 export type Payload = Pick<Outgoing, 'topic' | 'partition' | 'timestamp' | 'value' | 'key' | 'headers'>;
 
@@ -48,6 +70,9 @@ export abstract class Outgoing {
 
   /** Rejects it without a retry: the producer closed first. */
   abstract cancel(error: Error): void;
+
+  /** librdkafka has taken it: produce() returned, its bytes copied (RK_MSG_COPY). */
+  produced(): void {}
 
   /** True when its sender no longer wants it sent (the attempt was aborted, the batch failed); it has settled itself. */
   abandoned(_full: KafkaError): boolean {
