@@ -26,6 +26,8 @@ const TEXTS: [string, string][] = [
   ['Broker: Topic authorization failed', 'Authentication'],
   ['Local: Authentication failure: SASL handshake failed (start (-4)): SASL(-4): no mechanism available', 'Authentication'],
   ['Broker: Message size too large', 'InvalidRequest'],
+  // INVALID_RECORD (87) as node-rdkafka hands a delivery error over: text only. Not the 'broker' of Network.
+  ['Broker: Broker failed to validate record', 'InvalidRequest'],
   ['Broker: Corrupt message', 'InvalidRequest'],
   ['Local: Queue full', 'QueueFull'],
   ['Local: Message timed out', 'Timeout'],

@@ -93,6 +93,20 @@ describe('batching envelopes through the broker', () => {
     expect(pool.hits).toBe(envelopes);
   });
 
+  it("a compacted topic refuses envelopes (keyless records): the send fails at once, not retried, with the broker's reason", async () => {
+    const topic = unique('envelope-compacted');
+    await ensureTopic(config, topic, { partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } });
+    const p = await batchingProducer();
+    const error = await p.send({ topic, key: 'k', value: 'v' }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { category?: string; attempts?: number },
+    );
+    console.log(`compacted topic: ${error?.name}: ${error?.message}`);
+    expect(error?.message).toMatch(/failed to validate record/i);
+    // INVALID_RECORD is the record's fault: one attempt, no retries (it was classified Network, 6 attempts over 27 s).
+    expect(error).toMatchObject({ category: 'InvalidRequest', attempts: 1 });
+  });
+
   it('sendMany: one promise for all, results in order, the same envelopes as send()', async () => {
     const topic = unique('envelopes-many');
     await ensureTopic(config, topic, { partitions: 2, replicationFactor: 1 });

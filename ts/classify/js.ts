@@ -33,7 +33,7 @@ for (const [cat, codes] of table) for (const c of codes) CODES.set(c, cat);
 const BY_PRIORITY: [number, string[]][] = [
   [AUTH, ['auth', 'permission', 'sasl', 'ssl handshake', 'access denied', 'credentials']],
   [CONF, ['configuration', 'invalid config', 'invalid argument', 'unsupported', 'not supported', 'invalid replication factor', 'invalid partitions']],
-  [INVALID, ['too large', 'invalid message', 'invalid record', 'corrupt']],
+  [INVALID, ['too large', 'invalid message', 'invalid record', 'failed to validate record', 'corrupt']],
   [TOPIC, ['unknown topic', 'topic does not exist', 'topic not found', 'unknown partition', 'unknown_topic']],
   [QUEUE, ['queue full', 'queue is full']],
   [THROTTLE, ['throttl', 'quota']],

@@ -116,6 +116,7 @@ pub const PATTERNS: &[(&str, Category)] = &[
     ("too large", Category::InvalidRequest),
     ("invalid message", Category::InvalidRequest),
     ("invalid record", Category::InvalidRequest),
+    ("failed to validate record", Category::InvalidRequest), // INVALID_RECORD (87) as text: e.g. a keyless record on a compacted topic
     ("corrupt", Category::InvalidRequest),
     ("unknown topic", Category::TopicMissing),
     ("topic does not exist", Category::TopicMissing),
