@@ -48,7 +48,8 @@ async function recordsBehind(brokers, group, topic) {
       const { highOffset } = await new Promise((resolve, reject) =>
         c.queryWatermarkOffsets(topic, t.partition, 10_000, (e, w) => (e ? reject(e) : resolve(w))),
       );
-      behind += highOffset - Math.max(0, t.offset);
+      // A partition the group never committed comes back without an offset (or a negative one): all of it is behind.
+      behind += highOffset - (Number.isFinite(t.offset) ? Math.max(0, t.offset) : 0);
     }
     return behind;
   } finally {
@@ -123,7 +124,9 @@ async function velo(brokers, topic, n, options, handle) {
     latencies.push(performance.now() - started);
     if (++seen === n) {
       ms = performance.now() - t0;
-      lagAtLast = await recordsBehind(brokers, group, topic).catch(() => NaN);
+      lagAtLast = await recordsBehind(brokers, group, topic).catch(
+        (e) => (console.error(`  consumer: the committed lag could not be read: ${e.message}`), NaN),
+      );
       c.stop();
     }
   });

@@ -11,6 +11,9 @@ function rowsOf(groups) {
       const ratio = base === 0 ? (value === 0 ? 1 : Infinity) : value / base;
       const t = g.target && g.target.variant === variant ? g.target : undefined;
       const met = t === undefined ? undefined : t.maxValue !== undefined ? value <= t.maxValue : ratio <= t.max;
+      // A target beyond what its group's `bound` variant (a ceiling measured in the same run) reaches.
+      const boundRatio = t?.bound === undefined ? undefined : g.variants[t.bound] / base;
+      const bounded = met === false && boundRatio !== undefined && boundRatio > t.max ? { variant: t.bound, ratio: boundRatio } : undefined;
       rows.push({
         section: g.section,
         name: g.name,
@@ -22,6 +25,7 @@ function rowsOf(groups) {
         baseline: entries[0][0],
         target: t?.text,
         met,
+        bounded,
         chosen: g.chosen === variant,
         note: g.notes?.[variant],
       });
@@ -34,6 +38,20 @@ const fmt = (v) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ?
 const figureOf = (r) => (r.absolute ? `${fmt(r.value)} ${r.unit}s` : `${fmt(r.value)} ns/${r.unit}`);
 const ratioOf = (r) => (r.ratio === Infinity ? 'inf' : r.ratio.toFixed(2));
 
+/**
+ * yes, no, or bounded: not met, and not reachable by any implementation either: its group's bound
+ * (a ceiling or a floor measured in the same run) falls short of the target too; with how far this
+ * variant is from that bound.
+ */
+const metOf = (r, no) =>
+  r.met === undefined
+    ? ''
+    : r.met
+      ? 'yes'
+      : r.bounded
+        ? `bounded: "${r.bounded.variant}" is ${ratioOf(r.bounded)}x, this ${(r.ratio / r.bounded.ratio).toFixed(2)}x of it`
+        : no;
+
 function print(rows) {
   console.table(
     rows.map((r) => ({
@@ -43,7 +61,7 @@ function print(rows) {
       figure: figureOf(r),
       'x baseline': ratioOf(r),
       target: r.target ?? '',
-      met: r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+      met: metOf(r, 'NO'),
       note: r.note ?? '',
     })),
   );
@@ -57,7 +75,7 @@ function markdown(rows) {
   for (const r of rows) {
     const shape = `${r.section}: ${r.name}`;
     const figure = figureOf(r) + (r.note ? ` (${r.note})` : '');
-    const met = r.met === undefined ? '' : r.met ? 'yes' : '**no**';
+    const met = metOf(r, '**no**');
     lines.push(`| ${shape === last ? '' : shape} | ${r.variant}${r.chosen ? ' *' : ''} | ${figure} | ${ratioOf(r)} | ${r.target ?? ''} | ${met} |`);
     last = shape;
   }
