@@ -58,25 +58,26 @@ async function verify(label: string, topic: string, r: PacedRun): Promise<void> 
   expect(t).toMatchObject({ lost: 0, duplicated: 0, reordered: 0, strangers: 0 });
 }
 
+/** pacedRun's sender: one send() per sequence number, each acknowledged as it resolves. */
+function sendEach(producer: VeloProducer, topic: string) {
+  return (seqs: number[], acked: (seqs: number[]) => void) =>
+    Promise.all(
+      seqs.map((seq) =>
+        producer.send(sequenced(topic, seq)).then(
+          () => acked([seq]),
+          () => {},
+        ),
+      ),
+    );
+}
+
 describe('a broker killed with SIGKILL mid-run, restarted on its data dir', () => {
   // Sends go out paced, 1,000 every 20 ms (~50k/s, under what the broker takes), and go on while the
   // broker is down, so the kill lands with messages in flight and more queued behind them.
   it(`producer send(), ${N.toLocaleString('en-US')} idempotent sends, killed at ~30 % acknowledged: every acknowledged message stored exactly once, in send order per partition; every send settles`, async () => {
     const topic = await freshTopic();
     const producer: VeloProducer = await createProducer(config);
-    const r = await pacedRun(
-      N,
-      (seqs, acked) =>
-        Promise.all(
-          seqs.map((seq) =>
-            producer.send(sequenced(topic, seq)).then(
-              () => acked([seq]),
-              () => {},
-            ),
-          ),
-        ),
-      () => crash(1_000),
-    );
+    const r = await pacedRun(N, sendEach(producer, topic), () => crash(1_000));
     await producer.close();
     await verify('send()', topic, r);
   }, 180_000);
@@ -104,19 +105,7 @@ describe('a broker killed with SIGKILL mid-run, restarted on its data dir', () =
     const topic = await freshTopic();
     const metrics = new RetryMetrics();
     const producer = await createProducer({ ...config, 'message.timeout.ms': 3_000 }, { idempotence: false, batching: { poolSize: 2 }, metrics });
-    const r = await pacedRun(
-      N,
-      (seqs, acked) =>
-        Promise.all(
-          seqs.map((seq) =>
-            producer.send(sequenced(topic, seq)).then(
-              () => acked([seq]),
-              () => {},
-            ),
-          ),
-        ),
-      () => crash(6_000),
-    );
+    const r = await pacedRun(N, sendEach(producer, topic), () => crash(6_000));
     await producer.close();
     const t = tally(await readAll(config, topic, PARTITIONS, true), r.acknowledged, N);
     const { retries } = metrics.snapshot();
