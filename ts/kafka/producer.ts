@@ -16,7 +16,7 @@ import { resolveCodec, type Codec, type SerializerOptions } from './codec';
 import { recommendCompression, type CompressionAdvice } from './compression';
 import { checkCollector, type PerformanceCollector, type RoleStats } from '../metrics/collector';
 import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
-import { Attempt, Batch, BatchItem, Outgoing, Send, lastReject, lastResolve, newPromise, type Payload, type SendRetrier } from './settlers';
+import { Attempt, Batch, BatchItem, Outgoing, Send, lastResolve, newPromise, type Payload, type SendRetrier } from './settlers';
 
 export type { Compression, Delivery, Headers, OutgoingMessage } from './message';
 
@@ -246,7 +246,7 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
     // settler of the send's one promise: with hundreds of thousands of sends in flight, what each
     // keeps alive is what costs (GC), so a send keeps its promise and that one object, no more.
     const promise = newPromise<Delivery>();
-    this.handOver(new Send(this, payload, lastResolve(), lastReject()));
+    this.handOver(new Send(this, payload, lastResolve()));
     return promise;
   }
 

@@ -4,16 +4,16 @@
 import type { Delivery } from './message';
 import type { KafkaError } from './driver';
 
-// The resolve and reject of the promise newPromise() made last. One executor shared by every
-// send: an arrow per call would be one more function and context per send for the GC to see.
+// The resolve of the promise newPromise() made last. One executor shared by every send: an arrow
+// per call would be one more function and context per send for the GC to see. A send keeps its
+// resolve only, no reject: it rejects by resolving with a Rejection (below), or adopts a retry's
+// promise by resolving with it; the reject function dies young (a function fewer per send in flight).
 let resolveLast: (value: never) => void = () => {};
-let rejectLast: (error: unknown) => void = () => {};
-const capture = (resolve: (value: never) => void, reject: (error: unknown) => void): void => {
+const capture = (resolve: (value: never) => void): void => {
   resolveLast = resolve;
-  rejectLast = reject;
 };
 
-/** A new promise; its resolve and reject are lastResolve() and lastReject(), read right after. */
+/** A new promise; its resolve is lastResolve(), read right after. */
 export function newPromise<T>(): Promise<T> {
   return new Promise<T>(capture);
 }
@@ -22,8 +22,21 @@ export function lastResolve<T>(): (value: T) => void {
   return resolveLast as (value: T) => void;
 }
 
-export function lastReject(): (error: unknown) => void {
-  return rejectLast;
+/**
+ * A thenable that rejects with `error`: a promise resolved with it rejects with that error (one
+ * microtask later). Not Promise.reject(error): that would be a rejected promise nobody handles yet.
+ */
+class Rejection {
+  constructor(private readonly error: unknown) {}
+
+  then(_resolve: unknown, reject: (e: unknown) => void): void {
+    reject(this.error);
+  }
+}
+
+/** Rejects the promise `resolve` belongs to. */
+export function rejectThrough(resolve: (value: never) => void, error: unknown): void {
+  resolve(new Rejection(error) as never);
 }
 
 /** A validated message, in the shape produce() takes: the fields an Outgoing copies. */
@@ -119,14 +132,13 @@ export class Attempt extends PromiseSettler {
 }
 
 /** The first attempt of one send(): librdkafka's opaque for it, and the settler of its promise. */
-export class Send extends PromiseSettler {
+export class Send extends Outgoing {
   constructor(
     private readonly producer: SendRetrier,
     payload: Payload,
-    resolve: (d: Delivery) => void,
-    reject: (e: unknown) => void,
+    private readonly resolve: (d: Delivery | Promise<Delivery>) => void,
   ) {
-    super(payload, resolve, reject);
+    super(payload);
   }
 
   settle(err: Error | null, delivery: Delivery | undefined): void {
@@ -136,7 +148,11 @@ export class Send extends PromiseSettler {
   }
 
   fail(error: unknown): void {
-    this.producer.retryAfter(this, this.start, error).then(this.resolve, this.reject);
+    this.resolve(this.producer.retryAfter(this, this.start, error)); // the send's promise follows the retry's
+  }
+
+  cancel(error: Error): void {
+    rejectThrough(this.resolve, error);
   }
 }
 
