@@ -33,4 +33,18 @@ describe('SlidingWindow', () => {
     expect(w.sum(0)).toBe(1);
     expect(w.covered()).toBe(50);
   });
+
+  it('addPair() counts two fields in the bucket of now, with one clock read', () => {
+    let now = 0;
+    let reads = 0;
+    const w = new SlidingWindow(1_000, 3, () => (reads++, now));
+    now = 250;
+    reads = 0;
+    w.addPair(0, 100, 2, 12_800);
+    expect(reads).toBe(1);
+    now = 1_150; // the bucket of 200-300 ms is still in the window
+    expect([w.sum(0), w.sum(1), w.sum(2)]).toEqual([100, 0, 12_800]);
+    now = 1_300; // slid out
+    expect([w.sum(0), w.sum(2)]).toEqual([0, 0]);
+  });
 });

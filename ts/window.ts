@@ -28,6 +28,14 @@ export class SlidingWindow {
     this.counts[this.bucket * this.fields + field]! += n;
   }
 
+  /** Adds `n` to count `field` and `m` to count `other`, with one look at the clock. */
+  addPair(field: number, n: number, other: number, m: number): void {
+    this.roll();
+    const at = this.bucket * this.fields;
+    this.counts[at + field]! += n;
+    this.counts[at + other]! += m;
+  }
+
   /** Count `field` over the window. */
   sum(field: number): number {
     this.roll();

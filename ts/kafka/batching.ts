@@ -401,8 +401,15 @@ export class EnvelopeItem extends Outgoing {
     const perf = this.batcher.perf;
     const now = performance.now();
     const id = this.batcher.id(this.idLow);
+    if (perf) {
+      let bytes = 0;
+      for (let i = 0; i < count; i++) {
+        perf.took(now - starts[i]!);
+        bytes += items[i]!.value?.length ?? 0;
+      }
+      perf.okMany(count, bytes);
+    }
     for (let i = 0; i < count; i++) {
-      if (perf) perf.ok(now - starts[i]!, items[i]!.value?.length ?? 0);
       deliver(owners[i]!, slots[i]!, { topic: d.topic, partition: d.partition, offset: d.offset, batch: { id, index: i, count } });
     }
     this.release();
