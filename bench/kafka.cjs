@@ -84,6 +84,7 @@ async function apiFloor() {
     messages[0] = { topic: 'floor', value: i }; // kept past the loop body, as a send()'s argument is read
     sends[i] = new Promise((resolve) => (resolvers[i] = resolve));
   }
+  handedOver();
   for (let i = 0; i < N; i++) resolvers[i]({ topic: messages[0].topic, partition: 0, offset: i, batch: { id: 1n, index: i % 100, count: 100 } });
   await Promise.all(sends);
   const ms = performance.now() - t0;
@@ -137,6 +138,7 @@ async function rawRun(brokers, topic, value, n, shape = timing(), headers = unde
       await new Promise((r) => (room = r));
     }
   }
+  handedOver();
   await done;
   await shape.settled;
   const ms = performance.now() - t0;
@@ -207,11 +209,14 @@ async function rawEnveloped(brokers, topic, value) {
 async function timedSends(p, topic, value, many) {
   const t0 = performance.now();
   if (many) {
-    const deliveries = await p.sendMany(Array.from({ length: N }, () => ({ topic, value })));
+    const sent = p.sendMany(Array.from({ length: N }, () => ({ topic, value })));
+    handedOver();
+    const deliveries = await sent;
     if (deliveries.length !== N) throw new Error(`sendMany delivered ${deliveries.length} of ${N}`);
   } else {
     const sends = new Array(N);
     for (let i = 0; i < N; i++) sends[i] = p.send({ topic, value });
+    handedOver();
     await Promise.all(sends);
   }
   const ms = performance.now() - t0;
@@ -260,7 +265,16 @@ async function batchedWith(many, brokers, topic, value) {
 const veloBatched = (brokers, topic, value) => batchedWith(false, brokers, topic, value);
 const veloBatchedMany = (brokers, topic, value) => batchedWith(true, brokers, topic, value);
 
-/** Runs a variant counting the GC runs and the heap it leaves (after a forced GC when exposed). */
+/**
+ * The JS heap in use (MB) right after a variant's loop handed over its last message: everything
+ * then is in flight, so this is near the variant's peak (garbage not yet collected included).
+ */
+let heapAtHandover = NaN;
+function handedOver() {
+  heapAtHandover = process.memoryUsage().heapUsed / 1e6;
+}
+
+/** Runs a variant counting its GC runs, with the heap in use once it had handed over every message. */
 async function counted(run) {
   let gcs = 0;
   const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
@@ -268,7 +282,9 @@ async function counted(run) {
   const r = await run();
   await new Promise((res) => setTimeout(res, 50)); // GC entries arrive asynchronously
   obs.disconnect();
-  return { ...r, gcs, note: `${r.note}, ${gcs} GC runs` };
+  const heap = heapAtHandover;
+  heapAtHandover = NaN;
+  return { ...r, gcs, note: `${r.note}, ${gcs} GC runs${Number.isNaN(heap) ? '' : `, heap ${heap.toFixed(0)} MB when all were handed over`}` };
 }
 
 /** Kafka's own load generator, same settings. */

@@ -90,7 +90,8 @@ async function toolkit() {
   const env = require(`${dist}/envelope`);
   const messages = Array.from({ length: 100 }, (_, i) => ({ key: Buffer.from(`k${i % 20}`), value: Buffer.alloc(1_024, i), headers: [{ trace: `t-${i}` }] }));
   const target = Buffer.alloc(env.encodedSize(messages));
-  const encodedEnvelope = Buffer.from(target.subarray(0, env.jsEncodeInto(target, 1, 2, 3, messages)));
+  const columns = env.columnsOf(messages);
+  const encodedEnvelope = Buffer.from(target.subarray(0, env.jsEncodeInto(target, 1, 2, 3, columns)));
   const twins = (name, js, rust, chosen) => ({
     section: 'envelopes',
     name,
@@ -101,8 +102,8 @@ async function toolkit() {
   groups.push(
     twins(
       'encode 100 x 1 KiB messages into a pooled buffer',
-      () => env.jsEncodeInto(target, 1, 2, 3, messages),
-      () => env.nativeEnvelope.encodeInto(target, 1, 2, 3, messages),
+      () => env.jsEncodeInto(target, 1, 2, 3, columns),
+      () => env.nativeEnvelope.encodeInto(target, 1, 2, 3, columns),
       'TS twin',
     ),
   );

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EnvelopeError } from '../../ts/errors';
-import { decodeEnvelope, encodedSize, jsEncodeInto, jsLayout, nativeEnvelope, type EnvelopeInput } from '../../ts/envelope';
+import { columnsOf, decodeEnvelope, encodedSize, jsEncodeInto, jsLayout, nativeEnvelope, type EnvelopeInput } from '../../ts/envelope';
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
 const message: fc.Arbitrary<EnvelopeInput> = fc.record({
@@ -24,7 +24,7 @@ const batch = fc.record({ hi: fc.nat(), lo: fc.nat(), ts: fc.integer({ min: 0, m
 function encode(twin: typeof jsEncodeInto, b: { hi: number; lo: number; ts: number; messages: EnvelopeInput[] }): Buffer {
   const size = encodedSize(b.messages);
   const target = Buffer.alloc(size + 16, 0xee);
-  const n = twin(target, b.hi, b.lo, b.ts, b.messages);
+  const n = twin(target, b.hi, b.lo, b.ts, columnsOf(b.messages));
   expect(n).toBe(size);
   return target.subarray(0, n);
 }

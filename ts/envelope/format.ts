@@ -18,6 +18,22 @@ export interface EnvelopeInput {
   readonly headers: readonly Record<string, Buffer | string>[] | undefined;
 }
 
+/**
+ * The messages going into an envelope, field by field (message i: keys[i], values[i], headers[i]):
+ * what the encoders read. The batcher keeps its envelopes' messages so, with no object per message
+ * to keep alive while the envelope is in flight.
+ */
+export interface EnvelopeColumns {
+  readonly keys: readonly (Buffer | null)[];
+  readonly values: readonly (Buffer | null)[];
+  readonly headers: readonly (readonly Record<string, Buffer | string>[] | undefined)[];
+}
+
+/** `messages` as columns. */
+export function columnsOf(messages: readonly EnvelopeInput[]): EnvelopeColumns {
+  return { keys: messages.map((m) => m.key), values: messages.map((m) => m.value), headers: messages.map((m) => m.headers) };
+}
+
 /** The bytes one message takes in an envelope. */
 export function messageSize(m: EnvelopeInput): number {
   let size = 12 + (m.key === null ? 0 : m.key.length) + (m.value === null ? 0 : m.value.length);

@@ -5,7 +5,7 @@ import { jsEncodeInto, jsLayout } from './js';
 import { nativeEnvelope } from './native';
 import { ENVELOPE_HEADER, PREAMBLE, type Layout } from './format';
 
-export { ENVELOPE_HEADER, encodedSize, messageSize, type EnvelopeInput } from './format';
+export { ENVELOPE_HEADER, columnsOf, encodedSize, messageSize, type EnvelopeColumns, type EnvelopeInput } from './format';
 export { jsEncodeInto, jsLayout } from './js';
 export { nativeEnvelope } from './native';
 

@@ -1,7 +1,7 @@
 // TS twin of crates/core/src/envelope.rs: the same layout for every input (the same error code
 // and offset for a malformed one) and the same bytes when encoding.
 import { EnvelopeError } from '../errors';
-import { MIN_MESSAGE, PREAMBLE, VERSION, type EnvelopeInput, type Layout } from './format';
+import { MIN_MESSAGE, PREAMBLE, VERSION, type EnvelopeColumns, type Layout } from './format';
 
 function truncated(at: number): EnvelopeError {
   return new EnvelopeError('ERR_ENVELOPE_TRUNCATED', `a length at byte ${at} runs past the end`);
@@ -53,12 +53,14 @@ export function jsLayout(b: Buffer): Layout {
 }
 
 /** Writes an envelope at the start of `target` (large enough: encodedSize); returns the bytes written. */
-export function jsEncodeInto(target: Buffer, idHigh: number, idLow: number, timestamp: number, messages: readonly EnvelopeInput[]): number {
+export function jsEncodeInto(target: Buffer, idHigh: number, idLow: number, timestamp: number, messages: EnvelopeColumns): number {
+  const { keys, values } = messages;
+  const count = keys.length;
   target[0] = VERSION;
   target.writeUInt32BE(idHigh >>> 0, 1);
   target.writeUInt32BE(idLow >>> 0, 5);
   target.writeBigInt64BE(BigInt(Math.trunc(timestamp)), 9);
-  target.writeUInt32BE(messages.length, 17);
+  target.writeUInt32BE(count, 17);
   let at = PREAMBLE;
   const bytes = (p: Buffer | null): void => {
     if (p === null) {
@@ -75,11 +77,11 @@ export function jsEncodeInto(target: Buffer, idHigh: number, idLow: number, time
     target.writeUInt32BE(n, at);
     at += 4 + n;
   };
-  for (const m of messages) {
-    bytes(m.key);
-    bytes(m.value);
-    const headers = m.headers;
-    let count = 0;
+  for (let i = 0; i < count; i++) {
+    bytes(keys[i]!);
+    bytes(values[i]!);
+    const headers = messages.headers[i];
+    let n = 0;
     const countAt = at;
     at += 4;
     if (headers !== undefined) {
@@ -89,11 +91,11 @@ export function jsEncodeInto(target: Buffer, idHigh: number, idLow: number, time
           text(name);
           if (typeof v === 'string') text(v);
           else bytes(v);
-          count++;
+          n++;
         }
       }
     }
-    target.writeUInt32BE(count, countAt);
+    target.writeUInt32BE(n, countAt);
   }
   return at;
 }

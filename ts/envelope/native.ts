@@ -2,7 +2,7 @@
 // envelope. Errors come back with their stable code first ("ERR_ENVELOPE_TRUNCATED: ...").
 import { EnvelopeError } from '../errors';
 import { native } from '../native/load';
-import type { EnvelopeInput, Layout } from './format';
+import type { EnvelopeColumns, Layout } from './format';
 
 /** Narrowed once; a closure does not narrow an imported binding. */
 const binding = native;
@@ -24,7 +24,7 @@ export const nativeEnvelope =
         return rethrow(e);
       }
     },
-    encodeInto(target: Buffer, idHigh: number, idLow: number, timestamp: number, messages: readonly EnvelopeInput[]): number {
+    encodeInto(target: Buffer, idHigh: number, idLow: number, timestamp: number, messages: EnvelopeColumns): number {
       const lengths: number[] = [];
       const parts: Buffer[] = [];
       const piece = (p: Buffer | string | null): void => {
@@ -36,10 +36,10 @@ export const nativeEnvelope =
         lengths.push(b.length);
         parts.push(b);
       };
-      for (const m of messages) {
-        piece(m.key);
-        piece(m.value);
-        const entries = (m.headers ?? []).flatMap((h) => Object.entries(h));
+      for (let i = 0; i < messages.keys.length; i++) {
+        piece(messages.keys[i]!);
+        piece(messages.values[i]!);
+        const entries = (messages.headers[i] ?? []).flatMap((h) => Object.entries(h));
         lengths.push(entries.length);
         for (const [name, v] of entries) {
           piece(name);
