@@ -4,6 +4,8 @@
 // and p50/p99 delivery latency as notes. Uses KAFKA_BROKERS, or starts the project's broker.
 'use strict';
 const { spawnSync } = require('node:child_process');
+const v8 = require('node:v8');
+const vm = require('node:vm');
 const { PerformanceObserver } = require('node:perf_hooks');
 const path = require('node:path');
 const Kafka = require('node-rdkafka');
@@ -68,6 +70,13 @@ async function ceiling(brokers, topic) {
   };
 }
 
+/**
+ * The floors' promises: one executor for all of them, that keeps the resolve of the promise made
+ * last (an arrow per promise would be one more closure per message; velo-retry shares one too).
+ */
+let resolveLast = () => {};
+const capture = (resolve) => (resolveLast = resolve);
+
 const FLOOR = "send()'s API alone, no Kafka (the floor)";
 
 /**
@@ -82,9 +91,9 @@ async function apiFloor() {
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
     messages[0] = { topic: 'floor', value: i }; // kept past the loop body, as a send()'s argument is read
-    sends[i] = new Promise((resolve) => (resolvers[i] = resolve));
+    sends[i] = new Promise(capture);
+    resolvers[i] = resolveLast;
   }
-  handedOver();
   for (let i = 0; i < N; i++) resolvers[i]({ topic: messages[0].topic, partition: 0, offset: i, batch: { id: 1n, index: i % 100, count: 100 } });
   await Promise.all(sends);
   const ms = performance.now() - t0;
@@ -138,7 +147,6 @@ async function rawRun(brokers, topic, value, n, shape = timing(), headers = unde
       await new Promise((r) => (room = r));
     }
   }
-  handedOver();
   await done;
   await shape.settled;
   const ms = performance.now() - t0;
@@ -149,30 +157,34 @@ async function rawRun(brokers, topic, value, n, shape = timing(), headers = unde
 const PROMISED = 'raw node-rdkafka, a promise per message (the floor of a promise API)';
 
 /**
- * Raw node-rdkafka with one promise per message, resolved with a Delivery from its report and all
- * awaited with Promise.all: the least any send() returning a promise can cost over raw, measured
- * on the broker (its opaque is the promise's resolve; no latency taken).
+ * Raw node-rdkafka as above (each message's latency taken the same way, as every row here takes
+ * it), plus one promise per message, resolved with a Delivery from its report and all awaited
+ * with Promise.all: the least any send() returning a promise can cost over raw, on the broker.
  */
 async function rawPromised(brokers, topic, value) {
   const sends = new Array(N);
+  const resolvers = new Array(N);
+  const starts = new Float64Array(N);
+  const latencies = [];
   /** @type {Shape} */
   const shape = {
+    latencies,
     opaque: (i) => {
-      let resolve;
-      sends[i] = new Promise((r) => (resolve = r));
-      return resolve;
+      starts[i] = performance.now();
+      sends[i] = new Promise(capture);
+      resolvers[i] = resolveLast;
+      return i;
     },
-    report: (r) => r.opaque({ topic: r.topic, partition: r.partition, offset: r.offset }),
+    report: (r) => {
+      latencies.push(performance.now() - starts[r.opaque]);
+      resolvers[r.opaque]({ topic: r.topic, partition: r.partition, offset: r.offset });
+    },
     get settled() {
       return Promise.all(sends);
     },
   };
   const { ms } = await rawRun(brokers, topic, value, N, shape);
-  return {
-    name: PROMISED,
-    nsPerMessage: (ms * 1e6) / N,
-    note: `${Math.round(N / (ms / 1000)).toLocaleString('en-US')} msg/s, ${((N * value.length) / 1e6 / (ms / 1000)).toFixed(1)} MB/s`,
-  };
+  return result(PROMISED, ms, quantiles(latencies), value.length);
 }
 
 const ENVELOPED = 'raw node-rdkafka, envelopes made beforehand, a promise per message (the floor of batched send())';
@@ -180,43 +192,52 @@ const ENVELOPED = 'raw node-rdkafka, envelopes made beforehand, a promise per me
 /**
  * The least a batched send() can cost: node-rdkafka producing one ready-made envelope (the bytes
  * of 100 messages of `value`'s size, its header) per 100 logical messages, and a promise per
- * logical message resolved from the envelope's report with its Delivery and batch. No
- * validation, no partition choice, no encoding: what any batching send() must add to this is work.
+ * logical message resolved from the envelope's report with its Delivery and batch, its latency
+ * taken as the batched rows' collector takes it (a clock read when it is made, one per report).
+ * No validation, no partition choice, no encoding: what a batching send() adds to this is work.
  */
 async function rawEnveloped(brokers, topic, value) {
   const per = 100;
   const envelope = Buffer.alloc(PREAMBLE + per * (12 + value.length), 'e');
   const sends = new Array(N);
+  const resolvers = new Array(N);
+  const starts = new Float64Array(N);
+  const latencies = [];
   /** @type {Shape} */
   const shape = {
+    latencies,
     opaque: (i) => {
-      const resolvers = new Array(per);
-      for (let k = 0; k < per; k++) sends[i * per + k] = new Promise((r) => (resolvers[k] = r));
-      return resolvers;
+      for (let k = i * per; k < (i + 1) * per; k++) {
+        starts[k] = performance.now();
+        sends[k] = new Promise(capture);
+        resolvers[k] = resolveLast;
+      }
+      return i;
     },
     report: (r) => {
-      for (let k = 0; k < per; k++) r.opaque[k]({ topic: r.topic, partition: r.partition, offset: r.offset, batch: { id: 1n, index: k, count: per } });
+      const now = performance.now();
+      for (let k = 0, at = r.opaque * per; k < per; k++, at++) {
+        latencies.push(now - starts[at]);
+        resolvers[at]({ topic: r.topic, partition: r.partition, offset: r.offset, batch: { id: 1n, index: k, count: per } });
+      }
     },
     get settled() {
       return Promise.all(sends);
     },
   };
   const { ms } = await rawRun(brokers, topic, envelope, N / per, shape, [{ [ENVELOPE_HEADER]: '1' }]);
-  return { name: ENVELOPED, nsPerMessage: (ms * 1e6) / N, note: `${Math.round(N / (ms / 1000)).toLocaleString('en-US')} msg/s` };
+  return result(ENVELOPED, ms, quantiles(latencies), value.length);
 }
 
 /** ms to send N messages through `p`, one send() promise each or one sendMany(); then closes it. */
 async function timedSends(p, topic, value, many) {
   const t0 = performance.now();
   if (many) {
-    const sent = p.sendMany(Array.from({ length: N }, () => ({ topic, value })));
-    handedOver();
-    const deliveries = await sent;
+    const deliveries = await p.sendMany(Array.from({ length: N }, () => ({ topic, value })));
     if (deliveries.length !== N) throw new Error(`sendMany delivered ${deliveries.length} of ${N}`);
   } else {
     const sends = new Array(N);
     for (let i = 0; i < N; i++) sends[i] = p.send({ topic, value });
-    handedOver();
     await Promise.all(sends);
   }
   const ms = performance.now() - t0;
@@ -265,16 +286,75 @@ async function batchedWith(many, brokers, topic, value) {
 const veloBatched = (brokers, topic, value) => batchedWith(false, brokers, topic, value);
 const veloBatchedMany = (brokers, topic, value) => batchedWith(true, brokers, topic, value);
 
+/** A full GC on demand (the bench runs without --expose-gc; V8 takes the flag at run time). */
+const fullGc = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc');
+})();
+
+const RETAINED = 'JS heap kept alive per message in flight';
+
 /**
- * The JS heap in use (MB) right after a variant's loop handed over its last message: everything
- * then is in flight, so this is near the variant's peak (garbage not yet collected included).
+ * Bytes of JS heap each message keeps alive while in flight: a full GC, `handOver()` (N messages
+ * handed over at once and awaited with one promise, as the timed rows do), a full GC again, the
+ * difference over N; then `finish` if given, and a wait for them all. Not timed: what the GC runs
+ * of the timed rows have to trace and copy.
+ * @param {() => [Promise<unknown>, (() => void)?]} handOver
  */
-let heapAtHandover = NaN;
-function handedOver() {
-  heapAtHandover = process.memoryUsage().heapUsed / 1e6;
+async function retained(handOver) {
+  fullGc();
+  fullGc();
+  const before = process.memoryUsage().heapUsed;
+  const [all, finish] = handOver();
+  fullGc();
+  const bytes = (process.memoryUsage().heapUsed - before) / N;
+  finish?.();
+  await all;
+  return bytes;
 }
 
-/** Runs a variant counting its GC runs, with the heap in use once it had handed over every message. */
+/** RETAINED for send(), sendMany() and the API floor, with and without batching, 1 KiB values. */
+async function retainedRow(brokers, value) {
+  const of = async (options, many) => {
+    const topic = `bench-retained-${Date.now()}`;
+    await ensureTopic({ 'bootstrap.servers': brokers }, topic, { partitions: 3, replicationFactor: 1 });
+    const p = await createProducer({ 'bootstrap.servers': brokers, ...SETTINGS }, options);
+    const bytes = await retained(() => [
+      many ? p.sendMany(Array.from({ length: N }, () => ({ topic, value }))) : Promise.all(Array.from({ length: N }, () => p.send({ topic, value }))),
+    ]);
+    await p.close();
+    return bytes;
+  };
+  const floor = await retained(() => {
+    const resolvers = new Array(N);
+    const sends = new Array(N);
+    for (let i = 0; i < N; i++) {
+      sends[i] = new Promise(capture);
+      resolvers[i] = resolveLast;
+    }
+    // Resolved once measured: until then they are in flight, as the sends are.
+    const finish = () => {
+      for (let i = 0; i < N; i++) resolvers[i]({ topic: 'floor', partition: 0, offset: i, batch: { id: 1n, index: i % 100, count: 100 } });
+    };
+    return [Promise.all(sends), finish];
+  });
+  return {
+    section: 'kafka producer',
+    name: `${RETAINED}: ${N.toLocaleString('en-US')} x 1 KiB handed over at once, after a full GC`,
+    unit: 'byte',
+    absolute: true,
+    variants: {
+      'velo-retry producer': await of({}, false),
+      'velo-retry producer, sendMany': await of({}, true),
+      [BATCHED]: await of({ batching: { maxMessages: 100 } }, false),
+      [BATCHED_MANY]: await of({ batching: { maxMessages: 100 } }, true),
+      [FLOOR]: floor,
+    },
+    chosen: BATCHED,
+  };
+}
+
+/** Runs a variant counting its GC runs. */
 async function counted(run) {
   let gcs = 0;
   const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
@@ -282,9 +362,7 @@ async function counted(run) {
   const r = await run();
   await new Promise((res) => setTimeout(res, 50)); // GC entries arrive asynchronously
   obs.disconnect();
-  const heap = heapAtHandover;
-  heapAtHandover = NaN;
-  return { ...r, gcs, note: `${r.note}, ${gcs} GC runs${Number.isNaN(heap) ? '' : `, heap ${heap.toFixed(0)} MB when all were handed over`}` };
+  return { ...r, gcs, note: `${r.note}, ${gcs} GC runs` };
 }
 
 /** Kafka's own load generator, same settings. */
@@ -381,6 +459,8 @@ async function kafka() {
     const [smallRaw, smallEnveloped, smallBatched, smallBatchedMany] = [smallRuns.raw, smallRuns.enveloped, smallRuns.batched, smallRuns.batchedMany].map(
       median,
     );
+    console.error(`  kafka: ${RETAINED}`);
+    const heapRow = await retainedRow(brokers, value);
     const jt = topic('java');
     await ensureTopic({ 'bootstrap.servers': brokers }, jt, { partitions: 3, replicationFactor: 1 });
     console.error(`  kafka: java, ${N} messages`);
@@ -442,6 +522,7 @@ async function kafka() {
         chosen: BATCHED,
         target: { variant: BATCHED, max: 1 / 5, text: '<= 1/5 of the per-message path', bound: FLOOR },
       },
+      heapRow,
     ];
   } finally {
     await own?.stop();
