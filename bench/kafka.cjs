@@ -154,51 +154,13 @@ async function rawRun(brokers, topic, value, n, shape = timing(), headers = unde
   return { ms, latencies: shape.latencies ?? [] };
 }
 
-const PROMISED = 'raw node-rdkafka, a promise per message (the floor of a promise API)';
-
 /**
- * Raw node-rdkafka as above (each message's latency taken the same way, as every row here takes
- * it), plus one promise per message, resolved with a Delivery from its report and all awaited
- * with Promise.all: the least any send() returning a promise can cost over raw, on the broker.
+ * Raw node-rdkafka producing N / `per` records of `value`, each carrying `per` logical messages
+ * with a promise each, resolved from the record's report with `delivery(report, index)` and all
+ * awaited with Promise.all; each message's latency taken with a clock read when its promise is
+ * made and one per report (as raw, the velo rows' metrics and the collector take it).
  */
-async function rawPromised(brokers, topic, value) {
-  const sends = new Array(N);
-  const resolvers = new Array(N);
-  const starts = new Float64Array(N);
-  const latencies = [];
-  /** @type {Shape} */
-  const shape = {
-    latencies,
-    opaque: (i) => {
-      starts[i] = performance.now();
-      sends[i] = new Promise(capture);
-      resolvers[i] = resolveLast;
-      return i;
-    },
-    report: (r) => {
-      latencies.push(performance.now() - starts[r.opaque]);
-      resolvers[r.opaque]({ topic: r.topic, partition: r.partition, offset: r.offset });
-    },
-    get settled() {
-      return Promise.all(sends);
-    },
-  };
-  const { ms } = await rawRun(brokers, topic, value, N, shape);
-  return result(PROMISED, ms, quantiles(latencies), value.length);
-}
-
-const ENVELOPED = 'raw node-rdkafka, envelopes made beforehand, a promise per message (the floor of batched send())';
-
-/**
- * The least a batched send() can cost: node-rdkafka producing one ready-made envelope (the bytes
- * of 100 messages of `value`'s size, its header) per 100 logical messages, and a promise per
- * logical message resolved from the envelope's report with its Delivery and batch, its latency
- * taken as the batched rows' collector takes it (a clock read when it is made, one per report).
- * No validation, no partition choice, no encoding: what a batching send() adds to this is work.
- */
-async function rawEnveloped(brokers, topic, value) {
-  const per = 100;
-  const envelope = Buffer.alloc(PREAMBLE + per * (12 + value.length), 'e');
+async function promisedRun(brokers, topic, value, per, delivery, headers) {
   const sends = new Array(N);
   const resolvers = new Array(N);
   const starts = new Float64Array(N);
@@ -218,15 +180,42 @@ async function rawEnveloped(brokers, topic, value) {
       const now = performance.now();
       for (let k = 0, at = r.opaque * per; k < per; k++, at++) {
         latencies.push(now - starts[at]);
-        resolvers[at]({ topic: r.topic, partition: r.partition, offset: r.offset, batch: { id: 1n, index: k, count: per } });
+        resolvers[at](delivery(r, k));
       }
     },
     get settled() {
       return Promise.all(sends);
     },
   };
-  const { ms } = await rawRun(brokers, topic, envelope, N / per, shape, [{ [ENVELOPE_HEADER]: '1' }]);
-  return result(ENVELOPED, ms, quantiles(latencies), value.length);
+  const { ms } = await rawRun(brokers, topic, value, N / per, shape, headers);
+  return { ms, latency: quantiles(latencies) };
+}
+
+const PROMISED = 'raw node-rdkafka, a promise per message (the floor of a promise API)';
+
+/**
+ * Raw node-rdkafka as above plus one promise per message, resolved with a Delivery from its
+ * report: the least any send() returning a promise can cost over raw, on the broker.
+ */
+async function rawPromised(brokers, topic, value) {
+  const { ms, latency } = await promisedRun(brokers, topic, value, 1, (r) => ({ topic: r.topic, partition: r.partition, offset: r.offset }));
+  return result(PROMISED, ms, latency, value.length);
+}
+
+const ENVELOPED = 'raw node-rdkafka, envelopes made beforehand, a promise per message (the floor of batched send())';
+
+/**
+ * The least a batched send() can cost: node-rdkafka producing one ready-made envelope (the bytes
+ * of 100 messages of `value`'s size, its header) per 100 logical messages, and a promise per
+ * logical message resolved from the envelope's report with its Delivery and batch. No
+ * validation, no partition choice, no encoding: what a batching send() adds to this is work.
+ */
+async function rawEnveloped(brokers, topic, value) {
+  const per = 100;
+  const envelope = Buffer.alloc(PREAMBLE + per * (12 + value.length), 'e');
+  const delivery = (r, index) => ({ topic: r.topic, partition: r.partition, offset: r.offset, batch: { id: 1n, index, count: per } });
+  const { ms, latency } = await promisedRun(brokers, topic, envelope, per, delivery, [{ [ENVELOPE_HEADER]: '1' }]);
+  return result(ENVELOPED, ms, latency, value.length);
 }
 
 /** ms to send N messages through `p`, one send() promise each or one sendMany(); then closes it. */
