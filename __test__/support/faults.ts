@@ -24,8 +24,10 @@ export interface PacedRun {
 /**
  * Sends 0..n-1 in chunks of 1,000 every 20 ms (~50k/s) with `send(seqs, acked)`, which resolves
  * once the chunk settled and calls `acked` with what was acknowledged. Once `at` of them are
- * acknowledged, starts `fault()` (sends go on meanwhile). Resolves when every send settled and the
- * fault is over.
+ * acknowledged, starts `fault()` right after issuing the next chunk, so that the fault always
+ * finds that chunk sent and unacknowledged (when it was started from an acknowledgement, a
+ * producer keeping up with the pace could have nothing in flight then: sendMany acknowledges a
+ * chunk at once). Sends go on meanwhile. Resolves when every send settled and the fault is over.
  */
 export async function pacedRun(
   n: number,
@@ -42,16 +44,19 @@ export async function pacedRun(
     r.stallMs = Math.max(r.stallMs, now - last);
     last = now;
     for (const seq of seqs) r.acknowledged.add(seq);
-    if (faulted === undefined && r.acknowledged.size >= n * at) {
-      r.inFlightAtFault = issued - r.acknowledged.size;
-      faulted = fault();
-    }
+    if (faulted === undefined && issued === n) startFault(); // `at` was not reached while issuing: from an acknowledgement, then
+  };
+  const startFault = () => {
+    if (r.acknowledged.size < n * at) return;
+    r.inFlightAtFault = issued - r.acknowledged.size;
+    faulted = fault();
   };
   const chunks: Promise<unknown>[] = [];
   for (let from = 0; from < n; from += 1_000) {
     const seqs = Array.from({ length: Math.min(1_000, n - from) }, (_, i) => from + i);
     issued += seqs.length;
     chunks.push(send(seqs, acked).finally(() => (r.settled += seqs.length)));
+    if (faulted === undefined) startFault();
     await sleep(20);
   }
   await Promise.all(chunks);
