@@ -221,4 +221,29 @@ describe('batching envelopes through the broker', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ name: 'EnvelopeError', code: 'ERR_ENVELOPE_TOO_SHORT', retriable: false });
   });
+
+  it('envelopes count as their messages in the buffer: a handler held 3 s, never more than maxBuffered logical messages fetched and not started', async () => {
+    const topic = unique('envelopes-buffer');
+    await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 });
+    const p = await batchingProducer();
+    const N = 3_000;
+    await p.sendMany(Array.from({ length: N }, (_, i) => ({ topic, key: `k${i % 300}`, value: String(i) })));
+    const records = (await endOffsets(topic, 3)).reduce((a, b) => a + b, 0);
+    const c = await createConsumer({ ...config, 'group.id': unique('g') }, { topics: [topic], fromBeginning: true, concurrency: 8, maxBuffered: 200 });
+    closers.push(() => c.close(5_000));
+    let hold = true;
+    setTimeout(() => (hold = false), 3_000);
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, c.stats.buffered)), 5);
+    const seen = await consumeAll(c, N, async () => {
+      while (hold) await new Promise((r) => setTimeout(r, 20));
+    });
+    clearInterval(sampler);
+    console.log(`envelope buffer: ${N} logical messages in ${records} records; at most ${most} buffered (maxBuffered 200), ${seen.length} handled`);
+    // Before fetches were sized in messages, one consume of 200 records took every envelope: 3,000 buffered.
+    expect(records).toBeLessThanOrEqual(N / 50);
+    expect(most).toBeGreaterThan(100); // it did fill up
+    expect(most).toBeLessThanOrEqual(200);
+    expect(new Set(seen.map((m) => m.value!.toString())).size).toBe(N);
+  }, 60_000);
 });

@@ -230,6 +230,14 @@ class Consumer implements VeloConsumer {
   private pausedForBuffer = false;
   /** The fetch loop, waiting for room in the buffer. */
   private roomWaiter: (() => void) | undefined;
+  /**
+   * Logical messages per record, the most in the last batch fetched (an envelope counts as its
+   * messages, a record as one); 0 before the first record. Room is counted in logical messages and
+   * consume takes a record count: a fetch asks for room / this records, so envelopes of 100 fill
+   * the buffer as 100 records would (asking for 500 of them fetched 50,000 messages into a buffer of
+   * 1,000, then paused every partition's window and fetched again after each resume).
+   */
+  private perRecord = 0;
   /** Why run() will reject: a message whose retries ran out (with nowhere to go), or a fatal consume error. */
   private fatal: { error: unknown } | undefined;
   private runDone: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
@@ -341,8 +349,11 @@ class Consumer implements VeloConsumer {
 
   private async fetch(): Promise<void> {
     while (this.state === 'running') {
+      // Room for one more record: as many messages as the largest record lately held (one
+      // envelope larger than the whole buffer still comes in once the buffer is empty).
+      const need = Math.min(Math.max(1, this.perRecord), this.co.maxBuffered);
       let room = this.co.maxBuffered - this.buffered;
-      if (room <= 0 && !this.pausedForBuffer) {
+      if (room < need && !this.pausedForBuffer) {
         // Full: stop fetching. For a short while that is just not calling consume (librdkafka keeps
         // its own bounded prefetch queue, and the group is kept by its heartbeat thread); past it,
         // librdkafka's pause, so that consume can be called again (rebalances are served in it)
@@ -350,13 +361,15 @@ class Consumer implements VeloConsumer {
         await this.roomOrAfter(BUFFER_WAIT);
         room = this.co.maxBuffered - this.buffered;
         if (this.state !== 'running') break;
-        if (room <= 0) this.pauseForBuffer(true);
+        if (room < need) this.pauseForBuffer(true);
       }
       let messages: DriverMessage[];
       try {
         // While paused, consume keeps being called (rebalances and max.poll.interval.ms depend on
         // it); it returns nothing from paused partitions.
-        messages = await call<DriverMessage[]>((cb) => this.client.consume(room > 0 ? Math.min(this.co.batchSize, room, this.windowRoom()) : 1, cb));
+        messages = await call<DriverMessage[]>((cb) =>
+          this.client.consume(room >= need ? this.recordsFor(Math.min(this.co.batchSize, room, this.windowRoom())) : 1, cb),
+        );
       } catch (e) {
         if (this.state !== 'running') break;
         if (!isRetriable(categorizeError(e))) {
@@ -366,9 +379,18 @@ class Consumer implements VeloConsumer {
         await sleep(100); // a broker down or a transient error: librdkafka reconnects by itself
         continue;
       }
-      for (const m of messages) this.accept(m);
-      if (messages.length > 0) this.pump();
+      let most = 0;
+      for (const m of messages) most = Math.max(most, this.accept(m));
+      if (messages.length > 0) {
+        this.perRecord = most;
+        this.pump();
+      }
     }
+  }
+
+  /** Records to ask for to fetch about `messages` messages: one until a record has been seen. */
+  private recordsFor(messages: number): number {
+    return this.perRecord === 0 ? 1 : Math.max(1, Math.floor(messages / this.perRecord));
   }
 
   /**
@@ -386,16 +408,17 @@ class Consumer implements VeloConsumer {
     return Math.max(1, room);
   }
 
-  private accept(m: DriverMessage): void {
+  /** A fetched record in; how many messages it held (an envelope's count, else 1). */
+  private accept(m: DriverMessage): number {
+    const logical = isEnvelope(m.headers) ? unpack(m) : undefined;
+    const held = logical?.length ?? 1;
     const p = this.partitions.get(partitionKey(m.topic, m.partition));
-    if (p === undefined || !p.owned || p.revoking) return; // fetched before a revoke: its new owner fetches it again
-    if (p.pauses.has('due')) return; // behind a retry record not yet due: fetched again after the seek
-    if (this.paths?.stageOf(m.topic) !== undefined && this.notDue(p, m)) return;
-    if (isEnvelope(m.headers)) {
-      for (const logical of unpack(m)) this.track(logical, p);
-      return;
-    }
-    this.track(m, p);
+    if (p === undefined || !p.owned || p.revoking) return held; // fetched before a revoke: its new owner fetches it again
+    if (p.pauses.has('due')) return held; // behind a retry record not yet due: fetched again after the seek
+    if (this.paths?.stageOf(m.topic) !== undefined && this.notDue(p, m)) return held;
+    if (logical) for (const l of logical) this.track(l, p);
+    else this.track(m, p);
+    return held;
   }
 
   /** One message (a record, or a logical message of an envelope: several share its offset) into its lane and its partition's offsets. */
