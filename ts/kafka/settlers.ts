@@ -93,30 +93,19 @@ export abstract class Outgoing {
   }
 }
 
-/** A settler of one promise: the base of a send's first attempt and of a retry's attempt. */
-abstract class PromiseSettler extends Outgoing {
+/** One produce made by a retry attempt: its delivery report settles the attempt's promise. */
+export class Attempt extends Outgoing {
   constructor(
     payload: Payload,
-    protected readonly resolve: (d: Delivery) => void,
-    protected readonly reject: (e: unknown) => void,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (d: Delivery) => void,
+    private readonly reject: (e: unknown) => void,
   ) {
     super(payload);
   }
 
   cancel(error: Error): void {
     this.reject(error);
-  }
-}
-
-/** One produce made by a retry attempt: its delivery report settles the attempt's promise. */
-export class Attempt extends PromiseSettler {
-  constructor(
-    payload: Payload,
-    private readonly signal: AbortSignal | undefined,
-    resolve: (d: Delivery) => void,
-    reject: (e: unknown) => void,
-  ) {
-    super(payload, resolve, reject);
   }
 
   settle(err: Error | null, delivery: Delivery | undefined): void {
