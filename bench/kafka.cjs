@@ -80,30 +80,48 @@ const capture = (resolve) => (resolveLast = resolve);
 const FLOOR = "send()'s API alone, no Kafka (the floor)";
 
 /**
- * What a send() per message costs with no Kafka underneath: the caller's message object, a promise
- * resolved with a Delivery and its batch, all awaited with Promise.all, as the batching rows do.
- * No producer can allocate less per logical message and keep that API (sendMany drops the promise).
+ * The API floor's N sends in flight: each the caller's message and a promise, all awaited with
+ * one Promise.all; and what delivers them (each message let go then).
+ * @returns {[Promise<unknown>, () => void]}
  */
-async function apiFloor() {
+function apiHandOver() {
   const resolvers = new Array(N);
+  const messages = new Array(N);
   const sends = new Array(N);
-  const messages = new Array(1);
-  const t0 = performance.now();
   for (let i = 0; i < N; i++) {
-    messages[0] = { topic: 'floor', value: i }; // kept past the loop body, as a send()'s argument is read
+    messages[i] = { topic: 'floor', value: i };
     sends[i] = new Promise(capture);
     resolvers[i] = resolveLast;
   }
-  for (let i = 0; i < N; i++) resolvers[i]({ topic: messages[0].topic, partition: 0, offset: i, batch: { id: 1n, index: i % 100, count: 100 } });
-  await Promise.all(sends);
+  const finish = () => {
+    for (let i = 0; i < N; i++) {
+      resolvers[i]({ topic: messages[i].topic, partition: 0, offset: i, batch: { id: 1n, index: i % 100, count: 100 } });
+      messages[i] = resolvers[i] = undefined;
+    }
+  };
+  return [Promise.all(sends), finish];
+}
+
+/**
+ * What a send() per message costs with no Kafka underneath: the caller's message object, kept
+ * until its delivery (a send that can retry must keep it), a promise resolved with a Delivery and
+ * its batch, all awaited with Promise.all, as the batching rows do. No producer can allocate less
+ * per logical message and keep that API (sendMany drops the promise).
+ */
+async function apiFloor() {
+  const t0 = performance.now();
+  const [all, finish] = apiHandOver();
+  finish();
+  await all;
   const ms = performance.now() - t0;
   return { name: FLOOR, nsPerMessage: (ms * 1e6) / N, note: `${Math.round(N / (ms / 1000)).toLocaleString('en-US')} msg/s` };
 }
 
 /**
  * What a raw run does per record: its opaque (made right before its produce), what its delivery
- * report does, what to wait for after the last report, and the latencies it took if any.
- * @typedef {{ opaque: (i: number) => unknown, report: (r: any) => void, settled?: Promise<unknown>, latencies?: number[] }} Shape
+ * report does, what to wait for after the last report, and the latencies it took if any; `begin`,
+ * what it does once the clock runs, before the first produce.
+ * @typedef {{ opaque: (i: number) => unknown, report: (r: any) => void, settled?: Promise<unknown>, latencies?: number[], begin?: () => void }} Shape
  */
 
 /** Raw's opaque and report: the produce time, and each delivery's latency from it. @returns {Shape} */
@@ -137,6 +155,7 @@ async function rawRun(brokers, topic, value, n, shape = timing(), headers = unde
     }),
   );
   const t0 = performance.now();
+  shape.begin?.();
   for (let i = 0; i < n;) {
     try {
       p.produce(topic, null, value, null, null, shape.opaque(i), headers);
@@ -155,32 +174,38 @@ async function rawRun(brokers, topic, value, n, shape = timing(), headers = unde
 }
 
 /**
- * Raw node-rdkafka producing N / `per` records of `value`, each carrying `per` logical messages
- * with a promise each, resolved from the record's report with `delivery(report, index)` and all
- * awaited with Promise.all; each message's latency taken with a clock read when its promise is
- * made and one per report (as raw, the velo rows' metrics and the collector take it).
+ * Raw node-rdkafka producing N / `per` records of `value`, each carrying `per` logical messages,
+ * used as the velo rows use send(): all N messages handed over first, each the caller's object
+ * and a promise, and all awaited with Promise.all. A promise API that retries has N promises in
+ * flight then, and keeps each message (at least the caller's object) until its record's report,
+ * which resolves its promise with `delivery(report, index)`. Each message's latency is taken with
+ * a clock read when its promise is made and one per report (as raw, the velo rows' metrics and
+ * the collector take it).
  */
 async function promisedRun(brokers, topic, value, per, delivery, headers) {
   const sends = new Array(N);
   const resolvers = new Array(N);
+  const messages = new Array(N);
   const starts = new Float64Array(N);
   const latencies = [];
   /** @type {Shape} */
   const shape = {
     latencies,
-    opaque: (i) => {
-      for (let k = i * per; k < (i + 1) * per; k++) {
+    begin: () => {
+      for (let k = 0; k < N; k++) {
+        messages[k] = { topic, value };
         starts[k] = performance.now();
         sends[k] = new Promise(capture);
         resolvers[k] = resolveLast;
       }
-      return i;
     },
+    opaque: (i) => i,
     report: (r) => {
       const now = performance.now();
       for (let k = 0, at = r.opaque * per; k < per; k++, at++) {
         latencies.push(now - starts[at]);
         resolvers[at](delivery(r, k));
+        messages[at] = resolvers[at] = undefined;
       }
     },
     get settled() {
@@ -191,11 +216,12 @@ async function promisedRun(brokers, topic, value, per, delivery, headers) {
   return { ms, latency: quantiles(latencies) };
 }
 
-const PROMISED = 'raw node-rdkafka, a promise per message (the floor of a promise API)';
+const PROMISED = 'raw node-rdkafka, a promise per message, all handed over first (the floor of send())';
 
 /**
- * Raw node-rdkafka as above plus one promise per message, resolved with a Delivery from its
- * report: the least any send() returning a promise can cost over raw, on the broker.
+ * Raw node-rdkafka as above plus what a send() per message that returns a promise and can retry
+ * keeps, used as the velo row uses it (promisedRun): the least such a send() can cost over raw,
+ * on the broker.
  */
 async function rawPromised(brokers, topic, value) {
   const { ms, latency } = await promisedRun(brokers, topic, value, 1, (r) => ({ topic: r.topic, partition: r.partition, offset: r.offset }));
@@ -275,6 +301,26 @@ async function batchedWith(many, brokers, topic, value) {
 const veloBatched = (brokers, topic, value) => batchedWith(false, brokers, topic, value);
 const veloBatchedMany = (brokers, topic, value) => batchedWith(true, brokers, topic, value);
 
+/** The run of median ns per message among `runs` (not reordered). */
+function median(runs) {
+  return [...runs].sort((a, b) => a.nsPerMessage - b.nsPerMessage)[runs.length >> 1];
+}
+
+/**
+ * Each of `names`' ratio to `base`: the median over rounds of its ns per message over base's in
+ * the same round. Paired, a broker that speeds up or slows down between rounds cancels out.
+ * @param {Map<string, { nsPerMessage: number }[]>} byName each variant's runs, in round order
+ */
+function paired(byName, base, names) {
+  const of = byName.get(base);
+  return Object.fromEntries(
+    names.map((n) => {
+      const ratios = byName.get(n).map((r, round) => r.nsPerMessage / of[round].nsPerMessage);
+      return [n, ratios.sort((a, b) => a - b)[ratios.length >> 1]];
+    }),
+  );
+}
+
 /** A full GC on demand (the bench runs without --expose-gc; V8 takes the flag at run time). */
 const fullGc = (() => {
   v8.setFlagsFromString('--expose-gc');
@@ -286,11 +332,19 @@ const RETAINED = 'JS heap kept alive per message in flight';
 /**
  * Bytes of JS heap each message keeps alive while in flight: a full GC, `handOver()` (N messages
  * handed over at once and awaited with one promise, as the timed rows do), a full GC again, the
- * difference over N; then `finish` if given, and a wait for them all. Not timed: what the GC runs
- * of the timed rows have to trace and copy.
+ * difference over N; then `finish` if given, and a wait for them all; twice, the smaller. Not
+ * timed: what the GC runs of the timed rows have to trace and copy.
  * @param {() => [Promise<unknown>, (() => void)?]} handOver
  */
 async function retained(handOver) {
+  // The smaller of two, each in a call of its own: an async function's frame keeps what its
+  // variables held until they are overwritten, which a second hand-over in the same call would
+  // count as freed. The first hand-over in a process also holds what is allocated once.
+  return Math.min(await retainedOnce(handOver), await retainedOnce(handOver));
+}
+
+/** @param {() => [Promise<unknown>, (() => void)?]} handOver */
+async function retainedOnce(handOver) {
   fullGc();
   fullGc();
   const before = process.memoryUsage().heapUsed;
@@ -314,19 +368,8 @@ async function retainedRow(brokers, value) {
     await p.close();
     return bytes;
   };
-  const floor = await retained(() => {
-    const resolvers = new Array(N);
-    const sends = new Array(N);
-    for (let i = 0; i < N; i++) {
-      sends[i] = new Promise(capture);
-      resolvers[i] = resolveLast;
-    }
-    // Resolved once measured: until then they are in flight, as the sends are.
-    const finish = () => {
-      for (let i = 0; i < N; i++) resolvers[i]({ topic: 'floor', partition: 0, offset: i, batch: { id: 1n, index: i % 100, count: 100 } });
-    };
-    return [Promise.all(sends), finish];
-  });
+  // Resolved once measured: until then they are in flight, as the sends are.
+  const floor = await retained(apiHandOver);
   return {
     section: 'kafka producer',
     name: `${RETAINED}: ${N.toLocaleString('en-US')} x 1 KiB handed over at once, after a full GC`,
@@ -404,6 +447,12 @@ async function kafka() {
     // Interleaved rounds, each on a fresh topic, and the median per variant: a broker's state
     // (page cache, segment rolls) favours whichever runs at a better moment.
     const ROUNDS = 5;
+    // A fresh broker's first seconds are its slowest (the bench starts one): a run first, not counted.
+    const warm = topic('warm-up');
+    await ensureTopic({ 'bootstrap.servers': brokers }, warm, { partitions: 3, replicationFactor: 1 });
+    console.error(`  kafka: warm-up, ${N} messages, not counted`);
+    await raw(brokers, warm, value);
+    /** @type {Map<string, { name: string, nsPerMessage: number, note: string, gcs: number }[]>} each variant's runs, in round order */
     const byName = new Map();
     /** @type {[string, typeof raw][]} */
     const variants = [
@@ -425,13 +474,13 @@ async function kafka() {
         byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
       }
     }
-    const median = (rs) => rs.sort((a, b) => a.nsPerMessage - b.nsPerMessage)[rs.length >> 1];
     const runs = [...byName.values()].map(median);
     // Where batching is meant to pay: small events, whose per-record cost dominates.
     const small = Buffer.alloc(SMALL, 's');
-    const smallRuns = { raw: [], enveloped: [], batched: [], batchedMany: [] };
+    /** @type {typeof byName} */
+    const smallByName = new Map();
     for (let round = 0; round < ROUNDS; round++) {
-      /** @type {[keyof typeof smallRuns, typeof raw][]} */
+      /** @type {[string, typeof raw][]} */
       const smallVariants = [
         ['raw', raw],
         ['enveloped', rawEnveloped],
@@ -442,11 +491,12 @@ async function kafka() {
         const t = topic(`small-${what}`);
         await ensureTopic({ 'bootstrap.servers': brokers }, t, { partitions: 3, replicationFactor: 1 });
         console.error(`  kafka: ${what}, ${SMALL}-byte records, round ${round + 1}/${ROUNDS}`);
-        smallRuns[what].push(await counted(() => run(brokers, t, small)));
+        const r = await counted(() => run(brokers, t, small));
+        smallByName.set(r.name, [...(smallByName.get(r.name) ?? []), r]);
       }
     }
-    const [smallRaw, smallEnveloped, smallBatched, smallBatchedMany] = [smallRuns.raw, smallRuns.enveloped, smallRuns.batched, smallRuns.batchedMany].map(
-      median,
+    const [smallRaw, smallEnveloped, smallBatched, smallBatchedMany] = ['raw node-rdkafka', ENVELOPED, BATCHED, BATCHED_MANY].map((n) =>
+      median(smallByName.get(n)),
     );
     console.error(`  kafka: ${RETAINED}`);
     const heapRow = await retainedRow(brokers, value);
@@ -463,6 +513,11 @@ async function kafka() {
         unit: 'message',
         variants: Object.fromEntries(perMessage.map((r) => [r.name, r.nsPerMessage])),
         notes: Object.fromEntries(perMessage.map((r) => [r.name, r.note])),
+        ratios: paired(
+          byName,
+          'raw node-rdkafka',
+          perMessage.filter((r) => byName.has(r.name)).map((r) => r.name),
+        ),
         chosen: 'velo-retry producer',
         // The target is on send(), one promise per message; sendMany is the bulk path beside it.
         target: { variant: 'velo-retry producer', max: 1 / 0.95, text: '>= 95% of raw msg/s', bound: PROMISED },
@@ -473,6 +528,7 @@ async function kafka() {
         unit: 'message',
         variants: Object.fromEntries(['raw node-rdkafka', BATCHED, BATCHED_MANY, CEILING].map((n) => [n, of(n).nsPerMessage])),
         notes: Object.fromEntries(['raw node-rdkafka', BATCHED, BATCHED_MANY, CEILING].map((n) => [n, of(n).note])),
+        ratios: paired(byName, 'raw node-rdkafka', [BATCHED, BATCHED_MANY, CEILING]),
         chosen: BATCHED,
         target: { variant: BATCHED, max: 1 / 3, text: '>= 3x raw logical msg/s', bound: CEILING },
       },
@@ -494,6 +550,8 @@ async function kafka() {
           [ENVELOPED]: smallEnveloped.note,
           [FLOOR]: of(FLOOR).note,
         },
+        // The floor is not on the broker: its figure over raw's median, unpaired.
+        ratios: paired(smallByName, 'raw node-rdkafka', [BATCHED, BATCHED_MANY, ENVELOPED]),
         chosen: BATCHED,
         target: { variant: BATCHED, max: 1 / 3, text: '>= 3x raw logical msg/s', bound: ENVELOPED },
       },

@@ -8,11 +8,13 @@ function rowsOf(groups) {
     const entries = Object.entries(g.variants);
     const base = entries[0][1];
     for (const [variant, value] of entries) {
-      const ratio = base === 0 ? (value === 0 ? 1 : Infinity) : value / base;
+      // g.ratios: measured in rounds, each variant's median of its per-round ratios to the baseline
+      // (paired within a round, so a broker that speeds up or slows down between rounds cancels out).
+      const ratio = g.ratios?.[variant] ?? (base === 0 ? (value === 0 ? 1 : Infinity) : value / base);
       const t = g.target && g.target.variant === variant ? g.target : undefined;
       const met = t === undefined ? undefined : t.maxValue !== undefined ? value <= t.maxValue : ratio <= t.max;
       // A target beyond what its group's `bound` variant (a ceiling measured in the same run) reaches.
-      const boundRatio = t?.bound === undefined ? undefined : g.variants[t.bound] / base;
+      const boundRatio = t?.bound === undefined ? undefined : (g.ratios?.[t.bound] ?? g.variants[t.bound] / base);
       const bounded = met === false && boundRatio !== undefined && boundRatio > t.max ? { variant: t.bound, ratio: boundRatio } : undefined;
       rows.push({
         section: g.section,

@@ -97,8 +97,17 @@ function encoded(name: string, codec: Codec, value: unknown): Buffer {
   }
 }
 
-/** Validates a message and converts what librdkafka needs; `name` is how errors refer to it. */
-export function toPayload(m: OutgoingMessage<unknown>, name: string, binaryHeaders: boolean, codec?: Codec): Payload {
+/** A Payload to fill: toPayload's `into` (what send() reuses: its Send copies the fields at once). */
+export function newPayload(): Payload {
+  return { topic: '', partition: null, timestamp: null, value: null, key: null, headers: undefined };
+}
+
+/**
+ * Validates a message and converts what librdkafka needs; `name` is how errors refer to it. Into a
+ * new Payload, or `into`, overwritten (a payload copied right away is then not one more object per
+ * message for the GC: 72 bytes of 500 a send allocates); on a throw, `into` is left part-filled.
+ */
+export function toPayload(m: OutgoingMessage<unknown>, name: string, binaryHeaders: boolean, codec?: Codec, into: Payload = newPayload()): Payload {
   checkObject(name, m);
   checkTopicName(`${name}.topic`, m.topic);
   if (m.partition !== undefined && (typeof m.partition !== 'number' || !Number.isInteger(m.partition) || m.partition < 0)) {
@@ -109,12 +118,12 @@ export function toPayload(m: OutgoingMessage<unknown>, name: string, binaryHeade
   }
   // A null value is a tombstone, which deletes the key on a compacted topic: it must be asked for.
   if (m.value === undefined) throw typeError(`${name}.value`, 'a Buffer or a string, or null for a tombstone (undefined is not taken as one)', m.value);
-  return {
-    topic: m.topic,
-    partition: m.partition ?? null,
-    timestamp: m.timestamp ?? null,
-    value: m.value === null ? null : codec ? encoded(`${name}.value`, codec, m.value) : toBuffer(`${name}.value`, m.value),
-    key: m.key === undefined ? null : toBuffer(`${name}.key`, m.key),
-    headers: toHeaders(m.headers, name, binaryHeaders),
-  };
+  const p = into as { -readonly [K in keyof Payload]: Payload[K] };
+  p.value = m.value === null ? null : codec ? encoded(`${name}.value`, codec, m.value) : toBuffer(`${name}.value`, m.value);
+  p.key = m.key === undefined ? null : toBuffer(`${name}.key`, m.key);
+  p.headers = toHeaders(m.headers, name, binaryHeaders);
+  p.topic = m.topic;
+  p.partition = m.partition ?? null;
+  p.timestamp = m.timestamp ?? null;
+  return p;
 }

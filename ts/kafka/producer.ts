@@ -15,7 +15,7 @@ import { Batcher, checkBatching, checkPartitioner, type BatchingOptions, type En
 import { resolveCodec, type Codec, type SerializerOptions } from './codec';
 import { recommendCompression, type CompressionAdvice } from './compression';
 import { checkCollector, type PerformanceCollector, type RoleStats } from '../metrics/collector';
-import { checkCompression, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
+import { checkCompression, newPayload, toPayload, type Compression, type Delivery, type OutgoingMessage } from './message';
 import { Attempt, Batch, BatchItem, Outgoing, Send, lastResolve, newPromise, type Payload, type SendRetrier } from './settlers';
 
 export type { Compression, Delivery, Headers, OutgoingMessage } from './message';
@@ -185,6 +185,8 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
   private newest: Outgoing | undefined;
   private closed = false;
   private readonly metrics: MetricsTwin | undefined;
+  /** What send() validates a message into when a Send takes its fields at once (toPayload's `into`). */
+  private readonly scratch = newPayload();
 
   constructor(
     readonly client: ProducerClient,
@@ -219,6 +221,7 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
       item.settle(
         err && this.idempotent && isMessageTimeout(err) ? possiblyDelivered(err) : err,
         err ? undefined : { topic: report.topic, partition: report.partition, offset: report.offset },
+        this,
       );
       if (this.waiting > 0 && !this.drainScheduled) {
         this.drainScheduled = true;
@@ -228,17 +231,18 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
   }
 
   send(message: OutgoingMessage<unknown>): Promise<Delivery> {
+    const o = this.o.perMessage;
+    // A total timeout or a signal needs the engine from the start; the batcher may keep the payload.
+    const engine = o.timeout !== undefined || o.signal !== undefined;
     let payload: Payload;
     try {
       this.checkOpen();
-      payload = toPayload(message, 'message', this.binaryHeaders, this.codec);
+      payload = toPayload(message, 'message', this.binaryHeaders, this.codec, this.batcher || engine ? newPayload() : this.scratch);
     } catch (e) {
       return Promise.reject(e);
     }
     if (this.batcher) return this.batcher.add(payload);
-    const o = this.o.perMessage;
-    // A total timeout or a signal needs the engine from the start.
-    if (o.timeout !== undefined || o.signal !== undefined) {
+    if (engine) {
       const sent = retry(({ signal }) => this.produceOnce(payload, signal), o);
       return this.perf ? this.observed(sent, performance.now(), payload.value) : sent;
     }
@@ -246,7 +250,7 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
     // settler of the send's one promise: with hundreds of thousands of sends in flight, what each
     // keeps alive is what costs (GC), so a send keeps its promise and that one object, no more.
     const promise = newPromise<Delivery>();
-    this.handOver(new Send(this, payload, lastResolve()));
+    this.handOver(new Send(payload, lastResolve())); // copies the scratch payload's fields
     return promise;
   }
 
@@ -287,7 +291,7 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
     try {
       this.produce(item);
     } catch (e) {
-      if ((e as KafkaError).code !== QUEUE_FULL) return item.settle(e as KafkaError, undefined);
+      if ((e as KafkaError).code !== QUEUE_FULL) return item.settle(e as KafkaError, undefined, this);
       this.full = e as KafkaError;
       this.backlog.push(item);
       this.waitForRoom();
@@ -313,7 +317,7 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
         const full = (e as KafkaError).code === QUEUE_FULL;
         if (full) this.full = e as KafkaError;
         if (full && now - item.start <= this.queueFullLimit) break;
-        item.settle(e as KafkaError, undefined);
+        item.settle(e as KafkaError, undefined, this);
       }
     }
     if (i === q.length) {

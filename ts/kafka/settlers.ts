@@ -78,8 +78,8 @@ export abstract class Outgoing {
     this.headers = p.headers;
   }
 
-  /** Its delivery report, or a failure to produce it. */
-  abstract settle(err: Error | null, delivery: Delivery | undefined): void;
+  /** Its delivery report, or a failure to produce it; `producer`: the one it was handed to. */
+  abstract settle(err: Error | null, delivery: Delivery | undefined, producer: SendRetrier): void;
 
   /** Rejects it without a retry: the producer closed first. */
   abstract cancel(error: Error): void;
@@ -120,24 +120,22 @@ export class Attempt extends Outgoing {
   }
 }
 
-/** The first attempt of one send(): librdkafka's opaque for it, and the settler of its promise. */
+/**
+ * The first attempt of one send(): librdkafka's opaque for it, and the settler of its promise. Its
+ * producer is not a field (it comes with the report): 8 bytes fewer per send in flight.
+ */
 export class Send extends Outgoing {
   constructor(
-    private readonly producer: SendRetrier,
     payload: Payload,
     private readonly resolve: (d: Delivery | Promise<Delivery>) => void,
   ) {
     super(payload);
   }
 
-  settle(err: Error | null, delivery: Delivery | undefined): void {
-    if (err) return this.fail(err);
-    this.producer.recordSuccess(this.start, this.value);
+  settle(err: Error | null, delivery: Delivery | undefined, producer: SendRetrier): void {
+    if (err) return this.resolve(producer.retryAfter(this, this.start, err)); // the send's promise follows the retry's
+    producer.recordSuccess(this.start, this.value);
     this.resolve(delivery!);
-  }
-
-  fail(error: unknown): void {
-    this.resolve(this.producer.retryAfter(this, this.start, error)); // the send's promise follows the retry's
   }
 
   cancel(error: Error): void {
