@@ -174,7 +174,7 @@ function group(section, name, results, chosen, target) {
 }
 
 async function consumer() {
-  const own = process.env.KAFKA_BROKERS ? undefined : await startBroker();
+  const own = process.env.KAFKA_BROKERS ? undefined : await startBroker({ inMemory: true }); // see kafka.cjs
   const brokers = process.env.KAFKA_BROKERS || own.brokers;
   const groups = [];
   try {

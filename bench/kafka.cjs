@@ -11,7 +11,7 @@ const path = require('node:path');
 const Kafka = require('node-rdkafka');
 const { startBroker, classpath } = require('../scripts/kafka/broker.cjs');
 const dist = path.join(__dirname, '..', 'dist');
-const { createProducer, ensureTopic, PerformanceCollector } = require(`${dist}/kafka`);
+const { createProducer, deleteTopic, ensureTopic, PerformanceCollector } = require(`${dist}/kafka`);
 const { RetryMetrics } = require(dist);
 const { ENVELOPE_HEADER, PREAMBLE } = require(`${dist}/envelope`);
 
@@ -308,15 +308,21 @@ function median(runs) {
 
 /**
  * Each of `names`' ratio to `base`: the median over rounds of its ns per message over base's in
- * the same round. Paired, a broker that speeds up or slows down between rounds cancels out.
+ * the same round. Paired, a broker that speeds up or slows down between rounds cancels out. With
+ * `notes`, each one's note gets the range of its per-round ratios (how far one run can be trusted).
  * @param {Map<string, { nsPerMessage: number }[]>} byName each variant's runs, in round order
+ * @param {Record<string, string>} notes
  */
-function paired(byName, base, names) {
+function paired(byName, base, names, notes) {
   const of = byName.get(base);
   return Object.fromEntries(
     names.map((n) => {
-      const ratios = byName.get(n).map((r, round) => r.nsPerMessage / of[round].nsPerMessage);
-      return [n, ratios.sort((a, b) => a - b)[ratios.length >> 1]];
+      const ratios = byName
+        .get(n)
+        .map((r, round) => r.nsPerMessage / of[round].nsPerMessage)
+        .sort((a, b) => a - b);
+      notes[n] += `; x ${base} per round: ${ratios[0].toFixed(2)}-${ratios[ratios.length - 1].toFixed(2)}`;
+      return [n, ratios[ratios.length >> 1]];
     }),
   );
 }
@@ -358,16 +364,15 @@ async function retainedOnce(handOver) {
 
 /** RETAINED for send(), sendMany() and the API floor, with and without batching, 1 KiB values. */
 async function retainedRow(brokers, value) {
-  const of = async (options, many) => {
-    const topic = `bench-retained-${Date.now()}`;
-    await ensureTopic({ 'bootstrap.servers': brokers }, topic, { partitions: 3, replicationFactor: 1 });
-    const p = await createProducer({ 'bootstrap.servers': brokers, ...SETTINGS }, options);
-    const bytes = await retained(() => [
-      many ? p.sendMany(Array.from({ length: N }, () => ({ topic, value }))) : Promise.all(Array.from({ length: N }, () => p.send({ topic, value }))),
-    ]);
-    await p.close();
-    return bytes;
-  };
+  const of = (options, many) =>
+    onFreshTopic(brokers, 'retained', async (topic) => {
+      const p = await createProducer({ 'bootstrap.servers': brokers, ...SETTINGS }, options);
+      const bytes = await retained(() => [
+        many ? p.sendMany(Array.from({ length: N }, () => ({ topic, value }))) : Promise.all(Array.from({ length: N }, () => p.send({ topic, value }))),
+      ]);
+      await p.close();
+      return bytes;
+    });
   // Resolved once measured: until then they are in flight, as the sends are.
   const floor = await retained(apiHandOver);
   return {
@@ -386,8 +391,44 @@ async function retainedRow(brokers, value) {
   };
 }
 
-/** Runs a variant counting its GC runs. */
+const ROUNDS = 7;
+
+/** `run(topic)` on a fresh topic of 3 partitions, deleted after (a run writes up to 200 MB, and the bench's broker keeps its log in memory). */
+async function onFreshTopic(brokers, what, run) {
+  const t = `bench-${what}-${Date.now()}`;
+  await ensureTopic({ 'bootstrap.servers': brokers }, t, { partitions: 3, replicationFactor: 1 });
+  try {
+    return await run(t);
+  } finally {
+    await deleteTopic({ 'bootstrap.servers': brokers }, t);
+  }
+}
+
+/**
+ * ROUNDS interleaved rounds of `variants` with `value`, each run on a fresh topic, counting GC
+ * runs: a broker's state (page cache, segment rolls) favours whichever runs at a better moment,
+ * so each variant runs once a round and figures are medians or paired ratios over rounds.
+ * @param {[string, typeof raw][]} variants
+ * @returns {Promise<Map<string, { name: string, nsPerMessage: number, note: string, gcs: number }[]>>} each variant's runs, in round order
+ */
+async function inRounds(brokers, variants, value, label) {
+  const byName = new Map();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [what, run] of variants) {
+      console.error(`  kafka: ${what}, ${label}, round ${round + 1}/${ROUNDS}`);
+      const r = await onFreshTopic(brokers, what, (t) => counted(() => run(brokers, t, value)));
+      byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+    }
+  }
+  return byName;
+}
+
+/**
+ * Runs a variant counting its GC runs, on a heap collected first: what the variant before left
+ * behind (200,000 promises, say) is not this one's to collect.
+ */
 async function counted(run) {
+  fullGc();
   let gcs = 0;
   const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
   obs.observe({ entryTypes: ['gc'] });
@@ -439,85 +480,69 @@ function java(brokers, topic, classpath) {
 }
 
 async function kafka() {
-  const own = process.env.KAFKA_BROKERS ? undefined : await startBroker();
+  // Its log in memory: a run writes ~8 GB (a fresh topic per run), and the disk's writeback of it
+  // took CPU from whichever rounds came later (measured on disk: per-round ratios 0.90-1.42).
+  const own = process.env.KAFKA_BROKERS ? undefined : await startBroker({ inMemory: true });
   const brokers = process.env.KAFKA_BROKERS || own.brokers;
   try {
     const value = Buffer.alloc(RECORD, 'v');
-    const topic = (what) => `bench-${what}-${Date.now()}`;
-    // Interleaved rounds, each on a fresh topic, and the median per variant: a broker's state
-    // (page cache, segment rolls) favours whichever runs at a better moment.
-    const ROUNDS = 5;
     // A fresh broker's first seconds are its slowest (the bench starts one): a run first, not counted.
-    const warm = topic('warm-up');
-    await ensureTopic({ 'bootstrap.servers': brokers }, warm, { partitions: 3, replicationFactor: 1 });
     console.error(`  kafka: warm-up, ${N} messages, not counted`);
-    await raw(brokers, warm, value);
-    /** @type {Map<string, { name: string, nsPerMessage: number, note: string, gcs: number }[]>} each variant's runs, in round order */
-    const byName = new Map();
-    /** @type {[string, typeof raw][]} */
-    const variants = [
-      ['raw', raw],
-      ['raw-promised', rawPromised],
-      ['velo', velo],
-      ['velo-many', veloMany],
-      ['velo-batched', veloBatched],
-      ['velo-batched-many', veloBatchedMany],
-      ['ceiling', ceiling],
-      ['floor', apiFloor],
-    ];
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [what, run] of variants) {
-        const t = topic(what);
-        await ensureTopic({ 'bootstrap.servers': brokers }, t, { partitions: 3, replicationFactor: 1 });
-        console.error(`  kafka: ${what}, round ${round + 1}/${ROUNDS}, ${N} messages`);
-        const r = await counted(() => run(brokers, t, value));
-        byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
-      }
-    }
+    await onFreshTopic(brokers, 'warm-up', (t) => raw(brokers, t, value));
+    const byName = await inRounds(
+      brokers,
+      [
+        ['raw', raw],
+        ['raw-promised', rawPromised],
+        ['velo', velo],
+        ['velo-many', veloMany],
+        ['velo-batched', veloBatched],
+        ['velo-batched-many', veloBatchedMany],
+        ['ceiling', ceiling],
+        ['floor', apiFloor],
+      ],
+      value,
+      `${N} x ${RECORD} bytes`,
+    );
     const runs = [...byName.values()].map(median);
     // Where batching is meant to pay: small events, whose per-record cost dominates.
-    const small = Buffer.alloc(SMALL, 's');
-    /** @type {typeof byName} */
-    const smallByName = new Map();
-    for (let round = 0; round < ROUNDS; round++) {
-      /** @type {[string, typeof raw][]} */
-      const smallVariants = [
+    const smallByName = await inRounds(
+      brokers,
+      [
         ['raw', raw],
         ['enveloped', rawEnveloped],
         ['batched', veloBatched],
         ['batchedMany', veloBatchedMany],
-      ];
-      for (const [what, run] of smallVariants) {
-        const t = topic(`small-${what}`);
-        await ensureTopic({ 'bootstrap.servers': brokers }, t, { partitions: 3, replicationFactor: 1 });
-        console.error(`  kafka: ${what}, ${SMALL}-byte records, round ${round + 1}/${ROUNDS}`);
-        const r = await counted(() => run(brokers, t, small));
-        smallByName.set(r.name, [...(smallByName.get(r.name) ?? []), r]);
-      }
-    }
+      ],
+      Buffer.alloc(SMALL, 's'),
+      `${N} x ${SMALL} bytes`,
+    );
     const [smallRaw, smallEnveloped, smallBatched, smallBatchedMany] = ['raw node-rdkafka', ENVELOPED, BATCHED, BATCHED_MANY].map((n) =>
       median(smallByName.get(n)),
     );
     console.error(`  kafka: ${RETAINED}`);
     const heapRow = await retainedRow(brokers, value);
-    const jt = topic('java');
-    await ensureTopic({ 'bootstrap.servers': brokers }, jt, { partitions: 3, replicationFactor: 1 });
     console.error(`  kafka: java, ${N} messages`);
-    runs.push(java(brokers, jt, own ? own.classpath : classpath()));
+    runs.push(await onFreshTopic(brokers, 'java', async (t) => java(brokers, t, own ? own.classpath : classpath())));
     const of = (name) => runs.find((r) => r.name === name);
     const perMessage = runs.filter((r) => ![BATCHED, BATCHED_MANY, CEILING, FLOOR].includes(r.name));
+    const perMessageNotes = Object.fromEntries(perMessage.map((r) => [r.name, r.note]));
+    const batchedNotes = Object.fromEntries(['raw node-rdkafka', BATCHED, BATCHED_MANY, CEILING].map((n) => [n, of(n).note]));
+    const smallNotes = {
+      'raw node-rdkafka': smallRaw.note,
+      [BATCHED]: smallBatched.note,
+      [BATCHED_MANY]: smallBatchedMany.note,
+      [ENVELOPED]: smallEnveloped.note,
+      [FLOOR]: of(FLOOR).note,
+    };
     return [
       {
         section: 'kafka producer',
         name: `${N.toLocaleString('en-US')} x 1 KiB, idempotent, acks=all, linger.ms=5, 3 partitions`,
         unit: 'message',
         variants: Object.fromEntries(perMessage.map((r) => [r.name, r.nsPerMessage])),
-        notes: Object.fromEntries(perMessage.map((r) => [r.name, r.note])),
-        ratios: paired(
-          byName,
-          'raw node-rdkafka',
-          perMessage.filter((r) => byName.has(r.name)).map((r) => r.name),
-        ),
+        notes: perMessageNotes,
+        ratios: paired(byName, 'raw node-rdkafka', [PROMISED, 'velo-retry producer', 'velo-retry producer, sendMany'], perMessageNotes),
         chosen: 'velo-retry producer',
         // The target is on send(), one promise per message; sendMany is the bulk path beside it.
         target: { variant: 'velo-retry producer', max: 1 / 0.95, text: '>= 95% of raw msg/s', bound: PROMISED },
@@ -527,8 +552,8 @@ async function kafka() {
         name: 'batching envelopes: logical messages, 1 KiB each, 100 per envelope (one send() each)',
         unit: 'message',
         variants: Object.fromEntries(['raw node-rdkafka', BATCHED, BATCHED_MANY, CEILING].map((n) => [n, of(n).nsPerMessage])),
-        notes: Object.fromEntries(['raw node-rdkafka', BATCHED, BATCHED_MANY, CEILING].map((n) => [n, of(n).note])),
-        ratios: paired(byName, 'raw node-rdkafka', [BATCHED, BATCHED_MANY, CEILING]),
+        notes: batchedNotes,
+        ratios: paired(byName, 'raw node-rdkafka', [BATCHED, BATCHED_MANY, CEILING], batchedNotes),
         chosen: BATCHED,
         target: { variant: BATCHED, max: 1 / 3, text: '>= 3x raw logical msg/s', bound: CEILING },
       },
@@ -543,15 +568,9 @@ async function kafka() {
           [ENVELOPED]: smallEnveloped.nsPerMessage,
           [FLOOR]: of(FLOOR).nsPerMessage,
         },
-        notes: {
-          'raw node-rdkafka': smallRaw.note,
-          [BATCHED]: smallBatched.note,
-          [BATCHED_MANY]: smallBatchedMany.note,
-          [ENVELOPED]: smallEnveloped.note,
-          [FLOOR]: of(FLOOR).note,
-        },
+        notes: smallNotes,
         // The floor is not on the broker: its figure over raw's median, unpaired.
-        ratios: paired(smallByName, 'raw node-rdkafka', [BATCHED, BATCHED_MANY, ENVELOPED]),
+        ratios: paired(smallByName, 'raw node-rdkafka', [BATCHED, BATCHED_MANY, ENVELOPED], smallNotes),
         chosen: BATCHED,
         target: { variant: BATCHED, max: 1 / 3, text: '>= 3x raw logical msg/s', bound: ENVELOPED },
       },

@@ -79,10 +79,12 @@ function tail(file, lines = 40) {
 
 /**
  * Starts a broker. Options: `detached` (survives this process; CLI use), `timeoutMs` (readiness),
- * `messageMaxBytes` (the broker's message.max.bytes).
+ * `messageMaxBytes` (the broker's message.max.bytes), `inMemory` (its log dir on /dev/shm where
+ * there is one, not in the OS's temporary directory: what the benches use, see bench/kafka.cjs).
  */
-async function startBroker({ detached = false, timeoutMs = 90_000, messageMaxBytes = 1_048_588 } = {}) {
-  const cluster = await startCluster({ brokers: 1, detached, timeoutMs, messageMaxBytes });
+async function startBroker({ detached = false, timeoutMs = 90_000, messageMaxBytes = 1_048_588, inMemory = false } = {}) {
+  const under = inMemory && fs.existsSync('/dev/shm') ? '/dev/shm' : undefined;
+  const cluster = await startCluster({ brokers: 1, detached, timeoutMs, messageMaxBytes, under });
   const node = cluster.nodes[0];
   // One node: the node is the broker (its dir, log, pid), and stopping it removes the cluster's dir.
   node.stop = () => cluster.stop();
@@ -95,10 +97,10 @@ async function startBroker({ detached = false, timeoutMs = 90_000, messageMaxByt
  * min.insync.replicas min(2, brokers). Resolves once every node is ready. Each node can be killed
  * and restarted on its data dir and ports (`nodes[i].kill(signal)`, `.restart()`).
  */
-async function startCluster({ brokers = 1, detached = false, timeoutMs = 90_000, messageMaxBytes = 1_048_588 } = {}) {
+async function startCluster({ brokers = 1, detached = false, timeoutMs = 90_000, messageMaxBytes = 1_048_588, under = os.tmpdir() } = {}) {
   if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) throw new RangeError(`brokers must be an integer in 1..9, got ${brokers}`);
   const cp = classpath();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'velo-retry-kafka-'));
+  const dir = fs.mkdtempSync(path.join(under, 'velo-retry-kafka-'));
   const ports = [];
   for (let i = 0; i < brokers; i++) ports.push({ port: await freePort(), controllerPort: await freePort() });
   const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.controllerPort}`).join(',');

@@ -10,7 +10,7 @@ import { BufferPool } from '../pool';
 import { checkNumber, checkObject, rangeError } from '../validate';
 import { ENVELOPE_HEADER, PREAMBLE, envelopeTwins, messageSize, type EnvelopeColumns } from '../envelope';
 import type { RoleStats } from '../metrics/collector';
-import type { Delivery } from './message';
+import { newPayload, type Delivery } from './message';
 import type { Metadata } from './driver';
 import { Batch, Outgoing, lastResolve, newPromise, rejectThrough, type Payload, type SendRetrier } from './settlers';
 
@@ -212,8 +212,12 @@ export class Batcher {
     else this.whenCounted(p, start, owner, slot);
   }
 
-  /** The first sends to a topic wait, in order, for its partition count. */
-  private whenCounted(p: Payload, start: number, owner: Owner, slot: number): void {
+  /**
+   * The first sends to a topic wait, in order, for its partition count: with a copy of their
+   * payload (a send()'s is the producer's scratch, refilled by the next send; place() copies at once).
+   */
+  private whenCounted(payload: Payload, start: number, owner: Owner, slot: number): void {
+    const p = Object.assign(newPayload(), payload);
     const queue = this.looking.get(p.topic);
     if (queue) {
       queue.push({ p, start, owner, slot });

@@ -185,7 +185,7 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
   private newest: Outgoing | undefined;
   private closed = false;
   private readonly metrics: MetricsTwin | undefined;
-  /** What send() validates a message into when a Send takes its fields at once (toPayload's `into`). */
+  /** What send() validates a message into when its fields are copied at once (a Send, the batcher): toPayload's `into`. */
   private readonly scratch = newPayload();
 
   constructor(
@@ -232,12 +232,12 @@ class Producer implements VeloProducer, SendRetrier, EnvelopeSink {
 
   send(message: OutgoingMessage<unknown>): Promise<Delivery> {
     const o = this.o.perMessage;
-    // A total timeout or a signal needs the engine from the start; the batcher may keep the payload.
+    // A total timeout or a signal needs the engine from the start (which keeps the payload).
     const engine = o.timeout !== undefined || o.signal !== undefined;
     let payload: Payload;
     try {
       this.checkOpen();
-      payload = toPayload(message, 'message', this.binaryHeaders, this.codec, this.batcher || engine ? newPayload() : this.scratch);
+      payload = toPayload(message, 'message', this.binaryHeaders, this.codec, engine && !this.batcher ? newPayload() : this.scratch);
     } catch (e) {
       return Promise.reject(e);
     }
