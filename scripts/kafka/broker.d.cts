@@ -27,8 +27,14 @@ export interface Cluster {
   /** Stops every node and removes the cluster's dir. */
   stop(): Promise<void>;
 }
-export function startCluster(options?: { brokers?: number; detached?: boolean; timeoutMs?: number; messageMaxBytes?: number }): Promise<Cluster>;
-export function startBroker(options?: { detached?: boolean; timeoutMs?: number; messageMaxBytes?: number }): Promise<Broker>;
+export function startCluster(options?: {
+  brokers?: number;
+  detached?: boolean;
+  timeoutMs?: number;
+  messageMaxBytes?: number;
+  under?: string;
+}): Promise<Cluster>;
+export function startBroker(options?: { detached?: boolean; timeoutMs?: number; messageMaxBytes?: number; inMemory?: boolean }): Promise<Broker>;
 export function stopBroker(broker: { pid: number; dir: string; keepDir?: boolean }): Promise<void>;
 /** The broker's classpath (Maven resolves the jars into ~/.m2 once). */
 export function classpath(): string;
