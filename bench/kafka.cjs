@@ -481,7 +481,8 @@ function java(brokers, topic, classpath) {
 
 async function kafka() {
   // Its log in memory: a run writes ~8 GB (a fresh topic per run), and the disk's writeback of it
-  // took CPU from whichever rounds came later (measured on disk: per-round ratios 0.90-1.42).
+  // competes for the 2 cores. Not the main noise, measured: send()'s floor per round 0.90-1.42x raw
+  // with the log on disk, 1.02-1.35x in memory.
   const own = process.env.KAFKA_BROKERS ? undefined : await startBroker({ inMemory: true });
   const brokers = process.env.KAFKA_BROKERS || own.brokers;
   try {
