@@ -317,11 +317,14 @@ function paired(byName, base, names, notes) {
   return Object.fromEntries(
     names.map((n) => {
       const ratios = perRound(byName, n, base);
-      notes[n] += `; x ${base} per round: ${ratios[0].toFixed(2)}-${ratios[ratios.length - 1].toFixed(2)}`;
+      notes[n] += `; x ${base} per round: ${spread(ratios)}`;
       return [n, ratios[ratios.length >> 1]];
     }),
   );
 }
+
+/** "min-max" of sorted ratios. */
+const spread = (ratios) => `${ratios[0].toFixed(2)}-${ratios[ratios.length - 1].toFixed(2)}`;
 
 /** `name`'s ns per message over `base`'s in the same round, for each round, sorted. */
 function perRound(byName, name, base) {
@@ -339,7 +342,7 @@ function perRound(byName, name, base) {
 function notePairedToBound(byName, name, bound, notes) {
   const ratios = perRound(byName, name, bound);
   const mid = ratios[ratios.length >> 1];
-  notes[name] += `; x its floor per round: ${mid.toFixed(2)} (${ratios[0].toFixed(2)}-${ratios[ratios.length - 1].toFixed(2)})`;
+  notes[name] += `; x its floor per round: ${mid.toFixed(2)} (${spread(ratios)})`;
 }
 
 /** A full GC on demand (the bench runs without --expose-gc; V8 takes the flag at run time). */
