@@ -57,7 +57,9 @@ const CEILING = 'raw node-rdkafka, 100 KiB records (the bytes ceiling)';
 /**
  * The same bytes as N x 1 KiB in records of 100 KiB (an envelope's size): what librdkafka and the
  * broker move per second on this machine whatever the records hold. Batching makes records this
- * big, so it cannot beat this row by more than noise; in ns per KiB, the batching rows' unit.
+ * big, so it cannot beat this row by more than noise; in ns per KiB, the batching rows' unit. A
+ * reference, not the target's bound: it keeps no promise per message, which a send() must (its
+ * floor, rawEnveloped, does; in the full bench of 2026-12-04 this row reached 3.02x raw).
  */
 async function ceiling(brokers, topic) {
   const records = N / 100;
@@ -517,6 +519,7 @@ async function kafka() {
         ['velo-many', veloMany],
         ['velo-batched', veloBatched],
         ['velo-batched-many', veloBatchedMany],
+        ['enveloped', rawEnveloped],
         ['ceiling', ceiling],
         ['floor', apiFloor],
       ],
@@ -544,9 +547,10 @@ async function kafka() {
     console.error(`  kafka: java, ${N} messages`);
     runs.push(await onFreshTopic(brokers, 'java', async (t) => java(brokers, t, own ? own.classpath : classpath())));
     const of = (name) => runs.find((r) => r.name === name);
-    const perMessage = runs.filter((r) => ![BATCHED, BATCHED_MANY, CEILING, FLOOR].includes(r.name));
+    const batched = [BATCHED, BATCHED_MANY, ENVELOPED, CEILING];
+    const perMessage = runs.filter((r) => ![...batched, FLOOR].includes(r.name));
     const perMessageNotes = Object.fromEntries(perMessage.map((r) => [r.name, r.note]));
-    const batchedNotes = Object.fromEntries(['raw node-rdkafka', BATCHED, BATCHED_MANY, CEILING].map((n) => [n, of(n).note]));
+    const batchedNotes = Object.fromEntries(['raw node-rdkafka', ...batched].map((n) => [n, of(n).note]));
     const smallNotes = {
       'raw node-rdkafka': smallRaw.note,
       [BATCHED]: smallBatched.note,
@@ -555,6 +559,7 @@ async function kafka() {
       [FLOOR]: of(FLOOR).note,
     };
     notePairedToBound(byName, 'velo-retry producer', PROMISED, perMessageNotes);
+    notePairedToBound(byName, BATCHED, ENVELOPED, batchedNotes);
     notePairedToBound(smallByName, BATCHED, ENVELOPED, smallNotes);
     return [
       {
@@ -572,11 +577,13 @@ async function kafka() {
         section: 'kafka producer',
         name: 'batching envelopes: logical messages, 1 KiB each, 100 per envelope (one send() each)',
         unit: 'message',
-        variants: Object.fromEntries(['raw node-rdkafka', BATCHED, BATCHED_MANY, CEILING].map((n) => [n, of(n).nsPerMessage])),
+        variants: Object.fromEntries(['raw node-rdkafka', ...batched].map((n) => [n, of(n).nsPerMessage])),
         notes: batchedNotes,
-        ratios: paired(byName, 'raw node-rdkafka', [BATCHED, BATCHED_MANY, CEILING], batchedNotes),
+        ratios: paired(byName, 'raw node-rdkafka', batched, batchedNotes),
         chosen: BATCHED,
-        target: { variant: BATCHED, max: 1 / 3, text: '>= 3x raw logical msg/s', bound: CEILING },
+        // Bound: the floor of batched send(), as in the 100-byte row. The bytes ceiling keeps no
+        // promise per message, so no send() that returns one can reach it; it stays as a reference.
+        target: { variant: BATCHED, max: 1 / 3, text: '>= 3x raw logical msg/s', bound: ENVELOPED },
       },
       {
         section: 'kafka producer',
