@@ -29,6 +29,20 @@ function encode(twin: typeof jsEncodeInto, b: { hi: number; lo: number; ts: numb
   return target.subarray(0, n);
 }
 
+/** What `twin` says of a target `short` bytes long (shorter than the envelope); the 16 bytes after it are watched. */
+function shortTarget(twin: typeof jsEncodeInto, b: { hi: number; lo: number; ts: number; messages: EnvelopeInput[] }, short: number): string {
+  const backing = Buffer.alloc(short + 16, 0xee);
+  let said = '';
+  try {
+    twin(backing.subarray(0, short), b.hi, b.lo, b.ts, columnsOf(b.messages));
+  } catch (e) {
+    expect(e).toBeInstanceOf(EnvelopeError);
+    said = `${(e as EnvelopeError).code}: ${(e as Error).message}`;
+  }
+  expect(backing.subarray(short).every((x) => x === 0xee)).toBe(true); // nothing past its end
+  return said;
+}
+
 /** What a layout function says of `b`: its layout, or its error's code and message. */
 function outcome(layout: (b: Buffer) => Int32Array, b: Buffer): { layout?: number[]; error?: string } {
   try {
@@ -74,6 +88,19 @@ describe('envelope round trip (TS twin)', () => {
     );
   });
 
+  it('refuses a target shorter than the envelope, naming both sizes, writing nothing past its end', () => {
+    fc.assert(
+      fc.property(batch, fc.nat(), (b, k) => {
+        const size = encodedSize(b.messages);
+        const short = k % size;
+        expect(shortTarget(jsEncodeInto, b, short)).toBe(
+          `ERR_ENVELOPE_INPUT: velo-retry/kafka: a malformed batching envelope: a target of ${short} bytes, smaller than the envelope (${size} bytes)`,
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('refuses every cut of a real envelope and anything after its end', () => {
     const buf = encode(jsEncodeInto, { hi: 1, lo: 2, ts: 3, messages: [{ key: Buffer.from('k'), value: Buffer.from('value'), headers: [{ h: 'v' }] }] });
     for (let cut = 0; cut < buf.length; cut++) expect(() => jsLayout(buf.subarray(0, cut))).toThrow(EnvelopeError);
@@ -97,6 +124,16 @@ describe.skipIf(process.env.VELO_RETRY_FORCE_JS === '1')('envelope conformance: 
     fc.assert(
       fc.property(batch, (b) => {
         expect(encode(rust.encodeInto, b)).toEqual(encode(jsEncodeInto, b));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the same error for a target shorter than the envelope', () => {
+    fc.assert(
+      fc.property(batch, fc.nat(), (b, k) => {
+        const short = k % encodedSize(b.messages);
+        expect(shortTarget(rust.encodeInto, b, short)).toBe(shortTarget(jsEncodeInto, b, short));
       }),
       { numRuns: 500 },
     );

@@ -324,7 +324,7 @@ pub fn encode_envelope(target: Buffer, id_high: u32, id_low: u32, timestamp: f64
     let mut target = target;
     let out: &mut [u8] = target.as_mut();
     if size > out.len() {
-        return Err(bad("a target smaller than the envelope"));
+        return Err(bad(&format!("a target of {} bytes, smaller than the envelope ({size} bytes)", out.len())));
     }
     let mut bytes = Vec::with_capacity(size);
     envelope::encode((u64::from(id_high) << 32) | u64::from(id_low), timestamp as i64, &messages, &mut bytes);
