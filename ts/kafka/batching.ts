@@ -145,6 +145,8 @@ function reject(owner: Owner, error: unknown): void {
 interface Pending extends EnvelopeColumns {
   readonly topic: string;
   readonly partition: number;
+  /** Its topic's state (the batcher's), where it sits while being filled. */
+  readonly t: TopicState;
   readonly keys: (Buffer | null)[];
   readonly values: (Buffer | null)[];
   readonly headers: (Record<string, Buffer | string>[] | undefined)[];
@@ -164,14 +166,24 @@ interface Unplaced {
   readonly slot: number;
 }
 
+/** What the batcher knows of one topic: everything a send to it looks up, in one place. */
+interface TopicState {
+  /** Its partition count, once known. */
+  count: number | undefined;
+  /** Sends waiting, in order, for the count (undefined: none); set while the count is asked for. */
+  waiting: Unplaced[] | undefined;
+  /** Envelopes being filled, by partition. */
+  readonly pending: (Pending | undefined)[];
+  /** Where keyless messages go (one envelope partition, moved on after each envelope); undefined: not chosen yet. */
+  sticky: number | undefined;
+}
+
 export class Batcher {
-  /** Envelopes being filled, by topic, then partition. */
-  private readonly pending = new Map<string, (Pending | undefined)[]>();
-  /** Partition counts by topic, once known; sends for a topic wait in order meanwhile. */
-  private readonly counts = new Map<string, number>();
-  private readonly looking = new Map<string, Unplaced[]>();
-  /** Keyless messages of a topic share one envelope partition, moved on after each envelope. */
-  private readonly sticky = new Map<string, number>();
+  /** Each topic's state. A producer sends to few topics, mostly the one it sent to last: */
+  private readonly topics = new Map<string, TopicState>();
+  /** the state of the topic found last, and its name (one compare per send, not a Map lookup per field). */
+  private lastState: TopicState | undefined;
+  private lastTopic = '';
   readonly pool: BufferPool;
   private readonly idHigh = (Math.random() * 0x1_0000_0000) >>> 0;
   private idLow = 0;
@@ -187,7 +199,19 @@ export class Batcher {
 
   /** Partition counts known already (the metadata the producer connected with): no wait for them. */
   knowCounts(md: Metadata | undefined): void {
-    for (const t of md?.topics ?? []) if (t.partitions.length > 0 && !this.counts.has(t.name)) this.counts.set(t.name, t.partitions.length);
+    for (const t of md?.topics ?? []) {
+      const state = this.state(t.name);
+      if (t.partitions.length > 0 && state.count === undefined) state.count = t.partitions.length;
+    }
+  }
+
+  /** `topic`'s state, made on first use. */
+  private state(topic: string): TopicState {
+    if (topic === this.lastTopic && this.lastState !== undefined) return this.lastState;
+    let t = this.topics.get(topic);
+    if (t === undefined) this.topics.set(topic, (t = { count: undefined, waiting: undefined, pending: [], sticky: undefined }));
+    this.lastTopic = topic;
+    return (this.lastState = t);
   }
 
   /** A logical message joins its envelope; resolves with the envelope's delivery. */
@@ -207,33 +231,32 @@ export class Batcher {
 
   private join(p: Payload, owner: Owner, slot: number): void {
     const start = this.perf ? performance.now() : 0; // only the collector reads it (a clock read is ~95 ns)
-    const count = this.looking.has(p.topic) ? undefined : this.counts.get(p.topic);
-    if (count !== undefined) this.place(p, count, start, owner, slot);
-    else this.whenCounted(p, start, owner, slot);
+    const t = this.state(p.topic);
+    if (t.count !== undefined && t.waiting === undefined) this.place(p, t, t.count, start, owner, slot);
+    else this.whenCounted(p, t, start, owner, slot);
   }
 
   /**
    * The first sends to a topic wait, in order, for its partition count: with a copy of their
    * payload (a send()'s is the producer's scratch, refilled by the next send; place() copies at once).
    */
-  private whenCounted(payload: Payload, start: number, owner: Owner, slot: number): void {
+  private whenCounted(payload: Payload, t: TopicState, start: number, owner: Owner, slot: number): void {
     const p = Object.assign(newPayload(), payload);
-    const queue = this.looking.get(p.topic);
-    if (queue) {
-      queue.push({ p, start, owner, slot });
+    if (t.waiting) {
+      t.waiting.push({ p, start, owner, slot });
       return;
     }
-    this.looking.set(p.topic, [{ p, start, owner, slot }]);
+    t.waiting = [{ p, start, owner, slot }];
     this.sink.partitions(p.topic).then(
       (n) => {
-        this.counts.set(p.topic, n);
-        const waiting = this.looking.get(p.topic) ?? [];
-        this.looking.delete(p.topic);
-        for (const w of waiting) this.place(w.p, n, w.start, w.owner, w.slot);
+        t.count = n;
+        const waiting = t.waiting ?? [];
+        t.waiting = undefined;
+        for (const w of waiting) this.place(w.p, t, n, w.start, w.owner, w.slot);
       },
       (e: unknown) => {
-        const waiting = this.looking.get(p.topic) ?? [];
-        this.looking.delete(p.topic);
+        const waiting = t.waiting ?? [];
+        t.waiting = undefined;
         for (const w of waiting) {
           this.perf?.error();
           reject(w.owner, e);
@@ -242,15 +265,11 @@ export class Batcher {
     );
   }
 
-  private place(p: Payload, count: number, start: number, owner: Owner, slot: number): void {
+  private place(p: Payload, t: TopicState, count: number, start: number, owner: Owner, slot: number): void {
     if (this.rejectUnplaced) return reject(owner, this.rejectUnplaced);
     let partition = p.partition ?? partitionFor(this.partitioner, p.key, count);
-    if (partition === undefined) {
-      partition = this.sticky.get(p.topic) ?? Math.floor(Math.random() * count);
-      this.sticky.set(p.topic, partition);
-    }
-    let byPartition = this.pending.get(p.topic);
-    if (byPartition === undefined) this.pending.set(p.topic, (byPartition = []));
+    if (partition === undefined) partition = t.sticky ??= Math.floor(Math.random() * count);
+    const byPartition = t.pending;
     const size = messageSize(p);
     let e = byPartition[partition];
     if (e !== undefined && e.bytes + size > this.o.maxBytes) {
@@ -263,6 +282,7 @@ export class Batcher {
       e = {
         topic: p.topic,
         partition,
+        t,
         keys: new Array<Buffer | null>(expect),
         values: new Array<Buffer | null>(expect),
         headers: new Array<Record<string, Buffer | string>[] | undefined>(expect),
@@ -293,29 +313,28 @@ export class Batcher {
 
   /** Every envelope waiting for more goes out now (flush, close). */
   flushAll(): void {
-    for (const byPartition of this.pending.values()) for (const e of byPartition) if (e !== undefined) this.flush(e);
+    for (const t of this.topics.values()) for (const e of t.pending) if (e !== undefined) this.flush(e);
   }
 
   /** Logical messages still waiting for their topic's partition count. */
   get unplaced(): number {
     let n = 0;
-    for (const q of this.looking.values()) n += q.length;
+    for (const t of this.topics.values()) n += t.waiting?.length ?? 0;
     return n;
   }
 
   /** The producer closed: what was never handed over rejects with `error`. */
   abandon(error: Error): void {
-    for (const e of [...this.pending.values()].flat()) {
-      if (e === undefined) continue;
-      clearTimeout(e.timer);
-      for (let i = 0; i < e.count; i++) {
-        this.perf?.error();
-        reject(e.owners[i]!, error);
+    for (const t of this.topics.values()) {
+      for (const e of t.pending.splice(0)) {
+        if (e === undefined) continue;
+        clearTimeout(e.timer);
+        for (let i = 0; i < e.count; i++) {
+          this.perf?.error();
+          reject(e.owners[i]!, error);
+        }
       }
-    }
-    this.pending.clear();
-    for (const queue of this.looking.values()) {
-      for (const w of queue.splice(0)) {
+      for (const w of t.waiting?.splice(0) ?? []) {
         this.perf?.error();
         reject(w.owner, error);
       }
@@ -328,14 +347,12 @@ export class Batcher {
 
   private flush(e: Pending): void {
     clearTimeout(e.timer);
-    const byPartition = this.pending.get(e.topic);
-    if (byPartition?.[e.partition] === e) byPartition[e.partition] = undefined;
+    const t = e.t;
+    if (t.pending[e.partition] === e) t.pending[e.partition] = undefined;
     if (e.count === 0) return;
     for (const a of [e.keys, e.values, e.headers, e.starts, e.owners, e.slots]) a.length = e.count;
     this.lastCount = e.count;
-    if (!e.keys.some((k) => k !== null) && this.sticky.get(e.topic) === e.partition) {
-      this.sticky.set(e.topic, (e.partition + 1) % (this.counts.get(e.topic) ?? 1));
-    }
+    if (!e.keys.some((k) => k !== null) && t.sticky === e.partition) t.sticky = (e.partition + 1) % (t.count ?? 1);
     const size = e.bytes; // the preamble and each message's size, summed as they joined
     // A pooled buffer when one is free and big enough; else one of the envelope's own size (a pool
     // miss would allocate a whole maxBytes buffer for it).
