@@ -1,6 +1,7 @@
 // Batching envelopes on the real broker: logical messages in envelopes, mixed with plain records,
 // come back each once in key order with their headers; a key goes to the partition librdkafka
 // gives it anyway; a failing logical message is retried alone; a malformed envelope is dead-lettered.
+import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConsumer, createProducer, ensureTopic, type IncomingMessage, type VeloConsumer, type VeloProducer } from '../../ts/kafka';
 import { committedOffsets, config, endOffsets, unique } from '../support/kafka';
@@ -79,6 +80,50 @@ describe('batching envelopes through the broker', () => {
     const at = new Map(logical.map((m) => [m.value!.toString(), `${m.partition}:${m.offset}:${m.batch!.index}`]));
     deliveries.forEach((d, i) => expect(at.get(`seq-${i}`)).toBe(`${d.partition}:${d.offset}:${d.batch!.index}`));
   }, 60_000);
+
+  it('sends to a topic made after the producer connected wait for its partition count, then keep key order and go where librdkafka puts a key', async () => {
+    const p = await batchingProducer();
+    const topic = unique('envelopes-late'); // not in the metadata the producer connected with
+    await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 });
+    const N = 600;
+    const keyOf = (i: number) => (i % 3 === 0 ? null : `k${i % 20}`);
+    const deliveries = await Promise.all(Array.from({ length: N }, (_, i) => p.send({ topic, key: keyOf(i), value: String(i) })));
+    const places = deliveries.map((d) => `${d.partition}:${d.offset}:${d.batch!.index}`);
+    expect(new Set(places).size).toBe(N); // each in a place of its own
+    const envelopes = new Set(deliveries.map((d) => `${d.partition}:${d.offset}`)).size;
+    expect((await endOffsets(topic, 3)).reduce((a, b) => a + b, 0)).toBe(envelopes);
+    const last = new Map<string, [number, number]>();
+    deliveries.forEach((d, i) => {
+      const key = keyOf(i);
+      if (key === null) return;
+      expect(d.partition).toBe(crc32(Buffer.from(key)) % 3); // consistent_random, as librdkafka
+      const at: [number, number] = [d.offset, d.batch!.index];
+      const before = last.get(key);
+      if (before) expect(at[0] > before[0] || (at[0] === before[0] && at[1] > before[1])).toBe(true); // key order
+      last.set(key, at);
+    });
+    // Keyless messages share one partition per envelope, moved on after each, keyed messages in it or
+    // not (they stayed on one partition for good when every envelope there also held keyed ones).
+    const keyless = new Set(deliveries.filter((_, i) => keyOf(i) === null).map((d) => d.partition));
+    console.log(`late topic: ${N} sends waited for its partition count, ${envelopes} envelopes; keyless ones on partitions ${[...keyless].join(', ')}`);
+    expect(keyless.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('close(0) while sends wait for a partition count or fill an envelope: every one rejects ERR_PRODUCER_CLOSED, none written', async () => {
+    const p = await createProducer(config, { batching: { maxMessages: 100, linger: 60_000 } }); // no envelope leaves by itself
+    const topic = unique('envelopes-closed');
+    await ensureTopic(config, topic, { partitions: 3, replicationFactor: 1 });
+    const outcomes = Array.from({ length: 50 }, (_, i) =>
+      p.send({ topic, key: `k${i}`, value: String(i) }).then(
+        () => 'delivered',
+        (e: unknown) => (e as { code?: string }).code,
+      ),
+    );
+    await p.close(0);
+    expect(await Promise.all(outcomes)).toEqual(Array(50).fill('ERR_PRODUCER_CLOSED'));
+    expect(await p.send({ topic, value: 'after' }).catch((e: unknown) => (e as { code?: string }).code)).toBe('ERR_PRODUCER_CLOSED');
+    expect(await endOffsets(topic, 3)).toEqual([0, 0, 0]);
+  });
 
   it('a pooled buffer goes back once librdkafka has copied the envelope: 500 envelopes through a pool of 2, none missed', async () => {
     const topic = unique('envelope-pool');

@@ -352,7 +352,9 @@ export class Batcher {
     if (e.count === 0) return;
     for (const a of [e.keys, e.values, e.headers, e.starts, e.owners, e.slots]) a.length = e.count;
     this.lastCount = e.count;
-    if (!e.keys.some((k) => k !== null) && t.sticky === e.partition) t.sticky = (e.partition + 1) % (t.count ?? 1);
+    // Keyless messages move on to the next partition after each envelope of theirs, keyed messages in it
+    // or not (moving on only after an all-keyless one kept mixed traffic's keyless messages on one partition).
+    if (t.sticky === e.partition) t.sticky = (e.partition + 1) % (t.count ?? 1);
     const size = e.bytes; // the preamble and each message's size, summed as they joined
     // A pooled buffer when one is free and big enough; else one of the envelope's own size (a pool
     // miss would allocate a whole maxBytes buffer for it).
