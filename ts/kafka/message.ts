@@ -48,12 +48,16 @@ export function checkCompression(driver: Driver, c: unknown): Compression {
   return c as Compression;
 }
 
-function toBuffer(name: string, v: unknown): Buffer | null {
+/** A key or value as bytes; errors name it `${message}.${field}` (built only then: toPayload runs per send). */
+function toBuffer(message: string, field: string, v: unknown): Buffer | null {
   if (v === null || v === undefined) return null;
   if (Buffer.isBuffer(v)) return v;
   if (typeof v === 'string') return Buffer.from(v);
-  throw typeError(name, 'a Buffer, a string or null', v);
+  throw typeError(`${message}.${field}`, 'a Buffer, a string or null', v);
 }
+
+/** How errors name header `k` (made for an error only: a name built per header was garbage per send). */
+const headerName = (message: string, k: string): string => `${message}.headers["${k}"]`;
 
 /**
  * Header values as produce() takes them. Unpatched node-rdkafka sends a header value as a C string
@@ -67,31 +71,31 @@ function toHeaders(h: Headers | undefined, message: string, binary: boolean): Re
   const entries = Array.isArray(h) ? h : Object.entries(h);
   return entries.map(([k, v]) => {
     if (typeof k !== 'string' || k === '' || k.includes('\0')) throw typeError(`${message}.headers key`, 'a non-empty string without NUL', k);
-    const name = `${message}.headers["${k}"]`;
     if (binary && (typeof v === 'string' || Buffer.isBuffer(v))) return { [k]: v };
     if (typeof v === 'string') {
-      if (v.includes('\0')) throw rangeError(name, 'text without NUL characters (node-rdkafka ends header values at the first NUL)', v);
+      if (v.includes('\0')) throw rangeError(headerName(message, k), 'text without NUL characters (node-rdkafka ends header values at the first NUL)', v);
     } else if (Buffer.isBuffer(v)) {
       if (v.includes(0) || !Buffer.from(v.toString('utf8'), 'utf8').equals(v)) {
         throw rangeError(
-          name,
+          headerName(message, k),
           'UTF-8 bytes without NUL (this node-rdkafka sends header values as C strings: patch it with `npx velo-retry patch-node-rdkafka`, or base64-encode binary values)',
           v,
         );
       }
     } else {
-      throw typeError(name, 'a string or Buffer', v);
+      throw typeError(headerName(message, k), 'a string or Buffer', v);
     }
     return { [k]: v };
   });
 }
 
 /** The value through its codec; a failure names the message and the field ('messages[3].value.amount'). */
-function encoded(name: string, codec: Codec, value: unknown): Buffer {
+function encoded(message: string, codec: Codec, value: unknown): Buffer {
   try {
     return codec.serialize(value);
   } catch (e) {
     if (!(e instanceof CodecError)) throw e;
+    const name = `${message}.value`;
     const at = e.field === undefined ? name : e.field.startsWith('(the value)') ? name + e.field.slice('(the value)'.length) : `${name}.${e.field}`;
     throw new CodecError(e.codec, 'encode', e.detail, at, e.cause);
   }
@@ -109,7 +113,7 @@ export function newPayload(): Payload {
  */
 export function toPayload(m: OutgoingMessage<unknown>, name: string, binaryHeaders: boolean, codec?: Codec, into: Payload = newPayload()): Payload {
   checkObject(name, m);
-  checkTopicName(`${name}.topic`, m.topic);
+  checkTopicName(name, m.topic, 'topic');
   if (m.partition !== undefined && (typeof m.partition !== 'number' || !Number.isInteger(m.partition) || m.partition < 0)) {
     throw (typeof m.partition === 'number' ? rangeError : typeError)(`${name}.partition`, 'an integer >= 0', m.partition);
   }
@@ -119,8 +123,8 @@ export function toPayload(m: OutgoingMessage<unknown>, name: string, binaryHeade
   // A null value is a tombstone, which deletes the key on a compacted topic: it must be asked for.
   if (m.value === undefined) throw typeError(`${name}.value`, 'a Buffer or a string, or null for a tombstone (undefined is not taken as one)', m.value);
   const p = into as { -readonly [K in keyof Payload]: Payload[K] };
-  p.value = m.value === null ? null : codec ? encoded(`${name}.value`, codec, m.value) : toBuffer(`${name}.value`, m.value);
-  p.key = m.key === undefined ? null : toBuffer(`${name}.key`, m.key);
+  p.value = m.value === null ? null : codec ? encoded(name, codec, m.value) : toBuffer(name, 'value', m.value);
+  p.key = m.key === undefined ? null : toBuffer(name, 'key', m.key);
   p.headers = toHeaders(m.headers, name, binaryHeaders);
   p.topic = m.topic;
   p.partition = m.partition ?? null;

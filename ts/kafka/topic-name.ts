@@ -8,12 +8,16 @@ const LEGAL = /^[a-zA-Z0-9._-]{1,249}$/;
 /** The last name found legal: a producer sends to few topics, so most checks end here. */
 let lastLegal: string | undefined;
 
-/** `topic`, checked; `name` is how errors refer to it. */
-export function checkTopicName(name: string, topic: unknown): string {
+/**
+ * `topic`, checked; `name` is how errors refer to it, or with `field`, `${name}.${field}` (made only
+ * for an error: a send checks its topic on every call, and a name built each time was garbage).
+ */
+export function checkTopicName(name: string, topic: unknown, field?: string): string {
   if (typeof topic === 'string' && topic === lastLegal) return topic;
-  if (typeof topic !== 'string') throw typeError(name, 'a topic name (a string)', topic);
+  const named = field === undefined ? name : `${name}.${field}`;
+  if (typeof topic !== 'string') throw typeError(named, 'a topic name (a string)', topic);
   if (!LEGAL.test(topic) || topic === '.' || topic === '..') {
-    throw rangeError(name, `a Kafka topic name: 1 to 249 characters of [a-zA-Z0-9._-], not "." or ".." (${topic.length} characters given)`, topic);
+    throw rangeError(named, `a Kafka topic name: 1 to 249 characters of [a-zA-Z0-9._-], not "." or ".." (${topic.length} characters given)`, topic);
   }
   lastLegal = topic;
   return topic;
