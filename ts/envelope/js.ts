@@ -1,7 +1,7 @@
 // TS twin of crates/core/src/envelope.rs: the same layout for every input (the same error code
 // and offset for a malformed one) and the same bytes when encoding.
 import { EnvelopeError } from '../errors';
-import { MIN_MESSAGE, PREAMBLE, VERSION, messageSize, type EnvelopeColumns, type Layout } from './format';
+import { MIN_MESSAGE, PREAMBLE, VERSION, encodedSize, type EnvelopeColumns, type Layout } from './format';
 
 function truncated(at: number): EnvelopeError {
   return new EnvelopeError('ERR_ENVELOPE_TRUNCATED', `a length at byte ${at} runs past the end`);
@@ -62,8 +62,7 @@ function u32(target: Buffer, at: number, n: number): void {
 
 /** A target too small for `messages`, as the Rust twin says it (crates/napi: encode_envelope). */
 function tooSmall(target: Buffer, messages: EnvelopeColumns): EnvelopeError {
-  let size = PREAMBLE;
-  for (let i = 0; i < messages.keys.length; i++) size += messageSize({ key: messages.keys[i]!, value: messages.values[i]!, headers: messages.headers[i] });
+  const size = encodedSize(messages.keys.map((key, i) => ({ key, value: messages.values[i]!, headers: messages.headers[i] })));
   return new EnvelopeError('ERR_ENVELOPE_INPUT', `a target of ${target.length} bytes, smaller than the envelope (${size} bytes)`);
 }
 
